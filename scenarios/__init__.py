@@ -1,0 +1,1 @@
+"""Scenario files: documented behaviours as readable, runnable YAML."""

@@ -1,0 +1,1 @@
+"""pytest plugin collecting scenario files. STUB — replaced by the scenario runner."""

@@ -1,0 +1,103 @@
+"""Socket transport: the fakes on a real threaded WSGI server (cheroot), optionally over TLS with a
+locally generated CA. Used by `hubforce serve` and by tests that need real sockets (the HubSpot SDK
+talks urllib3 directly, so `responses` cannot reach it)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cheroot import wsgi
+
+from simulator.core.service import build_app
+
+if TYPE_CHECKING:
+    from simulator.core.sandbox import Sandbox
+
+
+@dataclass
+class TlsFiles:
+    ca_cert: Path
+    server_cert: Path  # chain + key in one PEM
+    server_key: Path
+
+
+@dataclass
+class ServerHandle:
+    hubspot_url: str
+    salesforce_url: str
+    tls: TlsFiles | None = None
+    _servers: list[wsgi.Server] = field(default_factory=list)
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for server in self._servers:
+            server.stop()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> ServerHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def make_tls_files(folder: Path, hosts: tuple[str, ...] = ("127.0.0.1", "localhost")) -> TlsFiles:
+    import trustme
+
+    folder.mkdir(parents=True, exist_ok=True)
+    ca = trustme.CA(organization_name="Hubforce local sandbox CA")
+    cert = ca.issue_cert(*hosts)
+    files = TlsFiles(folder / "hubforce-ca.pem", folder / "hubforce-server.pem", folder / "hubforce-server.key")
+    ca.cert_pem.write_to_path(str(files.ca_cert))
+    cert.cert_chain_pems[0].write_to_path(str(files.server_cert))
+    for extra in cert.cert_chain_pems[1:]:
+        extra.write_to_path(str(files.server_cert), append=True)
+    cert.private_key_pem.write_to_path(str(files.server_key))
+    return files
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def _start(app: object, host: str, port: int, tls: TlsFiles | None, threads: int) -> tuple[wsgi.Server, threading.Thread, int]:
+    server = wsgi.Server((host, port), app, numthreads=threads, server_name="hubforce")
+    if tls is not None:
+        from cheroot.ssl.builtin import BuiltinSSLAdapter
+
+        server.ssl_adapter = BuiltinSSLAdapter(str(tls.server_cert), str(tls.server_key))
+    server.prepare()
+    bound_port = int(server.bind_addr[1])  # type: ignore[index]
+    thread = threading.Thread(target=server.serve, name=f"hubforce-{bound_port}", daemon=True)
+    thread.start()
+    return server, thread, bound_port
+
+
+def serve_in_thread(
+    sandbox: Sandbox,
+    host: str = "127.0.0.1",
+    hubspot_port: int = 0,
+    salesforce_port: int = 0,
+    tls_dir: Path | None = None,
+    threads: int = 8,
+) -> ServerHandle:
+    """Start both fakes on `host` (port 0 = a free port) in daemon threads; returns their URLs."""
+    tls = make_tls_files(tls_dir) if tls_dir is not None else None
+    scheme = "https" if tls else "http"
+    handle = ServerHandle(hubspot_url="", salesforce_url="", tls=tls)
+    urls = {}
+    for name, port in (("hubspot", hubspot_port), ("salesforce", salesforce_port)):
+        app = build_app(sandbox, sandbox.services[name])
+        server, thread, bound = _start(app, host, port, tls, threads)
+        handle._servers.append(server)
+        handle._threads.append(thread)
+        urls[name] = f"{scheme}://{host}:{bound}"
+    handle.hubspot_url, handle.salesforce_url = urls["hubspot"], urls["salesforce"]
+    return handle

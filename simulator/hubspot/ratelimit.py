@@ -1,0 +1,19 @@
+"""STUB — to be replaced by its owner."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class RateLimiter:
+    def __init__(self, backend: Any) -> None:
+        self.backend = backend
+
+    def dump(self) -> dict[str, Any]:
+        return {}
+
+    def load(self, data: dict[str, Any]) -> None:
+        pass
+
+    def check(self, ctx: Any, route: Any) -> None:
+        pass

@@ -1,0 +1,47 @@
+"""The HubSpot fake as a sandbox service: route table, backend, auth, rate limits, error format."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulator.core.errors import ApiError
+from simulator.core.service import Ctx, Route, Service
+from simulator.hubspot import errors
+from simulator.hubspot.models import HubSpotBackend
+from simulator.hubspot.urls import ROUTES
+
+TIERS = ("starter", "professional", "enterprise")
+
+
+class HubSpotService(Service):
+    name = "hubspot"
+    routes = ROUTES
+    default_settings: dict[str, Any] = {
+        "tier": "professional",           # burst/daily limits follow the tier (wire spec 2.9)
+        "rate_limits": True,              # False: never answer 429
+        "api_limit_increase_packs": 0,    # 0..2
+        "private_app_tokens": ["pat-local-sandbox"],
+        "webhook_target_url": None,
+        "webhook_max_attempts": 10,
+    }
+
+    def create_backend(self, sandbox: Any) -> HubSpotBackend:
+        return HubSpotBackend(sandbox)
+
+    def authenticate(self, ctx: Ctx) -> None:
+        ctx.auth = ctx.backend.tokens.authenticate(ctx.request)
+
+    def before_dispatch(self, ctx: Ctx, route: Route) -> None:
+        ctx.backend.ratelimit.check(ctx, route)
+
+    def error(self, status: int, message: str) -> ApiError:
+        return errors.generic(status, message)
+
+    def malformed_json_error(self, detail: str) -> ApiError:
+        return errors.validation(f"Invalid input JSON on line 1, column 1: {detail}")
+
+    def validate_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
+        settings = super().validate_settings(settings)
+        if settings["tier"] not in TIERS:
+            raise ValueError(f"hubspot tier must be one of {', '.join(TIERS)}, not {settings['tier']!r}")
+        return settings
