@@ -44,9 +44,10 @@ class JournalFilter:
                 return value[0] if value else None
             return value
 
-        methods = args.get("method")
-        if isinstance(methods, str):
-            methods = methods.split(",")
+        raw_methods = args.get("method") or []
+        if isinstance(raw_methods, str):
+            raw_methods = [raw_methods]
+        methods = [m for item in raw_methods for m in item.split(",") if m]
         path = one("path")
         status = one("status")
         since = one("since")

@@ -5,7 +5,9 @@ talks urllib3 directly, so `responses` cannot reach it)."""
 from __future__ import annotations
 
 import socket
+import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -67,8 +69,21 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
+def _quiet_error_log(original: Callable[..., None]) -> Callable[..., None]:
+    """Injected 'drop' faults abort a response on purpose; don't print a traceback for each."""
+
+    def error_log(msg: str = "", level: int = 20, traceback: bool = False) -> None:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionAbortedError) and "hubforce fault" in str(exc):
+            return
+        original(msg, level, traceback)
+
+    return error_log
+
+
 def _start(app: object, host: str, port: int, tls: TlsFiles | None, threads: int) -> tuple[wsgi.Server, threading.Thread, int]:
     server = wsgi.Server((host, port), app, numthreads=threads, server_name="hubforce")
+    server.error_log = _quiet_error_log(server.error_log)  # type: ignore[method-assign]
     if tls is not None:
         from cheroot.ssl.builtin import BuiltinSSLAdapter
 

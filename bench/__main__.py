@@ -1,0 +1,27 @@
+"""`python -m bench [NAME ...]`: run the benchmarks and print their figures."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHES = ("hubspot_fake", "salesforce_fake", "sync_engine")
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(BENCHES)
+    for name in names:
+        if name not in BENCHES:
+            print(f"unknown benchmark {name!r}; known: {', '.join(BENCHES)}", file=sys.stderr)
+            return 2
+        try:
+            module = importlib.import_module(f"bench.{name}")
+        except ModuleNotFoundError as exc:
+            print(f"== {name}: not available ({exc})")
+            continue
+        module.main()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

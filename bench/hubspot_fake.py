@@ -1,0 +1,88 @@
+"""HubSpot fake throughput beside a bare Flask endpoint (same run, same transport), plus memory per
+stored contact. Targets (issue 2): single create >= 0.5x bare; batch create >= 10,000 contacts/s
+in-process; <= 4 KB per stored contact."""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import time
+import tracemalloc
+
+from bench.common import bare_inprocess, bare_socket, rate, row, session
+from simulator import Sandbox
+from simulator.clients import HUBSPOT_TOKEN
+from simulator.core.inprocess import InProcessTransport
+from simulator.core.server import serve_in_thread
+
+_n = itertools.count()
+
+
+def _contact() -> dict:
+    i = next(_n)
+    return {"properties": {"email": f"bench{i}@example.com", "firstname": "Ada", "lastname": f"L{i}", "lifecyclestage": "lead"}}
+
+
+def _measure(base: str, bare: str, label: str) -> list[str]:
+    s = session(HUBSPOT_TOKEN)
+    bare_s = session()
+    url = f"{base}/crm/v3/objects/contacts"
+    bare_rate = rate(lambda: bare_s.post(f"{bare}/create", json=_contact()))
+    single = rate(lambda: s.post(url, json=_contact()))
+
+    def batch() -> None:
+        r = s.post(f"{url}/batch/create", json={"inputs": [_contact() for _ in range(100)]})
+        assert r.status_code == 201, r.text[:200]
+
+    batch_rate = rate(batch, min_calls=5) * 100
+    search_body = {"filterGroups": [{"filters": [{"propertyName": "lifecyclestage", "operator": "EQ", "value": "lead"}]}],
+                   "sorts": [{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}], "limit": 100}
+    search_rate = rate(lambda: s.post(f"{url}/search", json=search_body), seconds=1.0)
+    return [
+        f"{label}",
+        row("bare Flask endpoint (POST, JSON in/out)", bare_rate, "req/s"),
+        row("single contact create", single, "req/s", f"ratio to bare {single / bare_rate:.2f} (target >= 0.5)"),
+        row("batch create (100 per call)", batch_rate, "contacts/s", f"ratio to bare {batch_rate / 100 / bare_rate:.2f} calls"),
+        row("search (EQ filter, sorted, 100 per page)", search_rate, "req/s", f"over {next(_n):,} contacts"),
+    ]
+
+
+def memory_per_contact(n: int = 100_000) -> tuple[float, float]:
+    sandbox = Sandbox(seed=1)
+    sandbox.update_settings("hubspot", {"rate_limits": False})
+    with InProcessTransport(sandbox) as t:
+        s = session(HUBSPOT_TOKEN)
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        start = time.perf_counter()
+        for chunk in range(n // 100):
+            inputs = [{"properties": {"email": f"m{chunk}_{i}@example.com", "firstname": "Grace", "lastname": f"Hopper{i}",
+                                      "lifecyclestage": "lead", "jobtitle": "Engineer", "phone": "+1 555 0100"}} for i in range(100)]
+            s.post(f"{t.hubspot_url}/crm/v3/objects/contacts/batch/create", json={"inputs": inputs})
+        elapsed = time.perf_counter() - start
+        sandbox.journal.clear()  # the journal is not part of the store
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+    return (after - before) / n, elapsed
+
+
+def main() -> None:
+    print("== HubSpot fake (python -m bench hubspot_fake)")
+    sandbox = Sandbox(seed=1)
+    sandbox.update_settings("hubspot", {"rate_limits": False})  # measure the handlers, not the limiter
+    with InProcessTransport(sandbox) as t, bare_inprocess() as bare:
+        for line in _measure(t.hubspot_url, bare, " in-process (responses -> WSGI, no sockets)"):
+            print(line)
+    sandbox.reset()
+    with serve_in_thread(sandbox) as h, bare_socket() as bare:
+        for line in _measure(h.hubspot_url, bare, " over HTTP (cheroot on 127.0.0.1, keep-alive session)"):
+            print(line)
+    per_contact, elapsed = memory_per_contact()
+    print(row("memory per stored contact (100k, 6 properties)", per_contact / 1024, "KB", "target <= 4 KB"))
+    print(row("time to load 100k contacts via batch create", elapsed, "s"))
+
+
+if __name__ == "__main__":
+    main()
