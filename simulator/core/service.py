@@ -90,6 +90,10 @@ class Service:
     def before_dispatch(self, ctx: Ctx, route: Route) -> None:
         """Rate limits, usage counters: raise ApiError to refuse, or add ctx.response_headers."""
 
+    def after_request(self, ctx: Ctx) -> None:
+        """Runs after the response is built, OUTSIDE the sandbox lock: side effects that call out
+        (e.g. webhook deliveries to a receiver that may call the fake back) belong here."""
+
     def error(self, status: int, message: str) -> ApiError:
         """The service's generic error for `status` (unknown route, 405, 500, injected faults)."""
         return ApiError(status, {"message": message})
@@ -148,9 +152,11 @@ def build_app(sandbox: Sandbox, service: Service) -> Flask:
                     service.before_dispatch(ctx, route)
                     resp = route.handler(ctx, **params)
             except ApiError as err:
-                return error_response(err, ctx.response_headers)
-            if ctx.response_headers:
-                resp.headers.update(ctx.response_headers)
+                resp = error_response(err, ctx.response_headers)
+            else:
+                if ctx.response_headers:
+                    resp.headers.update(ctx.response_headers)
+            service.after_request(ctx)
             return resp
 
         return view
