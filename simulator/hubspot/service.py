@@ -8,6 +8,7 @@ from simulator.core.errors import ApiError
 from simulator.core.service import Ctx, Route, Service
 from simulator.hubspot import errors
 from simulator.hubspot.models import HubSpotBackend
+from simulator.hubspot.ratelimit import rate_limit_error
 from simulator.hubspot.urls import ROUTES
 
 TIERS = ("starter", "professional", "enterprise")
@@ -17,9 +18,9 @@ class HubSpotService(Service):
     name = "hubspot"
     routes = ROUTES
     default_settings: dict[str, Any] = {
-        "tier": "professional",           # burst/daily limits follow the tier (wire spec 2.9)
-        "rate_limits": True,              # False: never answer 429
-        "api_limit_increase_packs": 0,    # 0..2
+        "tier": "professional",  # burst/daily limits follow the tier (wire spec 2.9)
+        "rate_limits": True,  # False: never answer 429
+        "api_limit_increase_packs": 0,  # 0..2
         "private_app_tokens": ["pat-local-sandbox"],
         "webhook_target_url": None,
         "webhook_max_attempts": 10,
@@ -36,6 +37,12 @@ class HubSpotService(Service):
 
     def error(self, status: int, message: str) -> ApiError:
         return errors.generic(status, message)
+
+    def fault_error(self, status: int) -> ApiError:
+        # An injected 429 must look like HubSpot's real one (policyName etc., wire spec 2.9).
+        if status == 429:
+            return rate_limit_error("TEN_SECONDLY_ROLLING")
+        return super().fault_error(status)
 
     def malformed_json_error(self, detail: str) -> ApiError:
         return errors.validation(f"Invalid input JSON on line 1, column 1: {detail}")

@@ -1,7 +1,81 @@
-"""STUB — HTTP handlers for this endpoint group; to be replaced by its owner."""
+"""Owners HTTP handlers (`client.crm.owners.owners_api`): `GET /crm/v3/owners/` and
+`GET /crm/v3/owners/{ownerId}`; admin `POST /_hubforce/hubspot/owners` adds an owner."""
 
 from __future__ import annotations
 
-from simulator.core.service import Route
+from typing import Any
 
-ROUTES: list[Route] = []
+from flask import Response
+
+from simulator.core.errors import ControlError
+from simulator.core.service import Ctx, Route, json_response
+from simulator.hubspot.errors import HubSpotError, not_found, validation
+
+MAX_LIMIT = 500  # HubSpot's owners endpoint pages up to 500
+
+
+def _int(ctx: Ctx, name: str, default: int, low: int, high: int) -> int:
+    raw = ctx.request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise validation(f"{name} must be an integer, got {raw!r}") from None
+    if not low <= value <= high:
+        raise validation(f"{name} must be between {low} and {high}")
+    return value
+
+
+def get_page(ctx: Ctx) -> Response:
+    limit = _int(ctx, "limit", 100, 1, MAX_LIMIT)
+    after = _int(ctx, "after", 0, 0, 1 << 62)
+    email = ctx.request.args.get("email") or None
+    owners = ctx.backend.owners.page(email, ctx.arg_bool("archived"))
+    body: dict[str, Any] = {"results": owners[after : after + limit]}
+    if after + limit < len(owners):
+        nxt = str(after + limit)
+        body["paging"] = {"next": {"after": nxt, "link": f"{ctx.request.base_url}?after={nxt}"}}
+    return json_response(body)
+
+
+def get_by_id(ctx: Ctx, owner_id: str) -> Response:
+    id_property = ctx.request.args.get("idProperty") or "id"
+    if id_property not in ("id", "userId"):
+        raise validation(f"idProperty must be id or userId, got {id_property!r}")
+    owner = ctx.backend.owners.get(owner_id, id_property, ctx.arg_bool("archived"))
+    if owner is None:
+        raise not_found()
+    return json_response(owner)
+
+
+ROUTES: list[Route] = [
+    Route("/crm/v3/owners", ("GET",), get_page),
+    Route("/crm/v3/owners/<owner_id>", ("GET",), get_by_id),
+]
+
+
+def admin_add_owner(sandbox: Any) -> Response:
+    """{"email", "firstName"?, "lastName"?, "archived"?, "teams"?} -> 201 the owner as the API shows it."""
+    from simulator.admin.routes import body_json
+
+    data = body_json()
+    if not isinstance(data, dict) or not isinstance(data.get("email"), str):
+        raise ControlError(400, "email (string) is required")
+    first, last = data.get("firstName", ""), data.get("lastName", "")
+    archived, teams = data.get("archived", False), data.get("teams", [])
+    if (
+        not isinstance(first, str)
+        or not isinstance(last, str)
+        or not isinstance(archived, bool)
+        or not isinstance(teams, list)
+    ):
+        raise ControlError(400, "firstName/lastName must be strings, archived a boolean, teams a list")
+    try:
+        owner = sandbox.backend("hubspot").owners.add(data["email"], first, last, archived, teams)
+    except HubSpotError as exc:
+        raise ControlError(400, exc.message) from exc
+    return json_response(owner, 201)
+
+
+ADMIN_ROUTES: list[Route] = [Route("/owners", ("POST",), admin_add_owner)]
