@@ -1,0 +1,32 @@
+"""Hubforce sync engine: HubSpot contacts <-> Salesforce leads/contacts over plain HTTP (`requests`).
+
+Public API (what the scenario runner, the Hypothesis state machine and the CLI build on):
+
+    from sync.settings import Settings
+    from sync.engine import SyncEngine, CycleReport
+
+    settings = Settings.from_yaml("sync.yaml")          # path or YAML text; or Settings.from_dict({...})
+    engine = SyncEngine(settings, state_url="sqlite:///state.db",   # or postgresql+psycopg://...
+                        hubspot_session=None, salesforce_session=None,  # optional requests.Session each
+                        sleep=time.sleep,                # injectable (virtual clocks)
+                        now=None,                        # () -> aware datetime; default real UTC now
+                        progress=None)                   # (str) -> None progress lines
+    engine.validate()                      # mappings vs both schemas, inclusion list (raises SettingsError)
+    report = engine.run_cycle()            # one 15-minute tick (TRG-1): capture + process -> CycleReport
+    engine.run(once=False, cycles=None)    # loop: run_cycle, then sleep(poll_interval_seconds)
+    engine.resync_record("123" | "00Q..." | "a@b.com")   # TRG-14 / ERR-8
+    engine.resync_list("My list" | "42")                 # INC-6
+    engine.import_salesforce("Lead" | "Contact")         # IMP-1..4
+    engine.status()    # dict: API use (LIM-1), errors by category, suspension, queue, links
+    engine.why(record) # dict: link, last-synced values, in-list, errors, decision log (newest first)
+    engine.clear_suspension()              # SUS-4
+
+CycleReport fields: captured_hubspot, captured_salesforce, list_joins, list_leaves, processed,
+skipped, created_in_salesforce, created_in_hubspot, linked_existing, updated_in_salesforce,
+updated_in_hubspot, deleted_in_hubspot, errors, api_calls {"hubspot", "salesforce"}, stopped
+(reason the cycle stopped early, or None); `.reads`, `.writes`, `.to_dict()`.
+
+A new SyncEngine over the same state URL continues where the last one stopped (cursors, queue,
+links and intents are all in the state database). Pure rule decisions live in `sync.rules`
+(`decide_field`, `decide_pair`), usable without any I/O.
+"""

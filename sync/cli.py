@@ -1,0 +1,141 @@
+"""`hubforce sync ...` subcommands (registered by hubforce/cli.py)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from sync.errors import AuthError, SyncHttpError
+from sync.settings import Settings, SettingsError
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser("sync", help="run and operate the HubSpot <-> Salesforce sync engine")
+    sub = p.add_subparsers(dest="sync_command", required=True)
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_text)
+        sp.add_argument("--config", required=True, help="settings YAML file")
+        sp.add_argument(
+            "--state", default=None, help="state database URL or SQLite path (default: settings state_url)"
+        )
+        sp.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+        return sp
+
+    r = add("run", "poll both systems every poll_interval_seconds (TRG-1) and sync")
+    r.add_argument("--once", action="store_true", help="run one cycle and exit")
+    r.add_argument("--cycles", type=int, default=None, help="stop after N cycles")
+    r.set_defaults(func=_run)
+    st = add("status", "API use, errors by category, suspension")
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=_status)
+    rl = add("resync-list", "queue every member of a list now (INC-6)")
+    rl.add_argument("list", help="list name or id")
+    rl.set_defaults(func=_resync_list)
+    rr = add("resync", "queue one record now (TRG-14 / ERR-8)")
+    rr.add_argument("record", help="HubSpot id, Salesforce id or email")
+    rr.set_defaults(func=_resync)
+    im = add("import-salesforce", "import Salesforce leads or contacts into HubSpot (IMP-1..4)")
+    im.add_argument("--object", required=True, choices=["Lead", "Contact"])
+    im.set_defaults(func=_import)
+    cs = add("clear-suspension", "clear an integration suspension (SUS-4)")
+    cs.set_defaults(func=_clear)
+    wy = add("why", "why a record did or did not sync")
+    wy.add_argument("record", help="HubSpot id, Salesforce id or email")
+    wy.add_argument("--limit", type=int, default=20)
+    wy.set_defaults(func=_why)
+
+
+def _engine(args: argparse.Namespace) -> Any:
+    from sync.engine import SyncEngine
+
+    settings = Settings.from_yaml(args.config)
+    progress = None if args.quiet else (lambda msg: print(f"[sync] {msg}", file=sys.stderr, flush=True))
+    return SyncEngine(settings, state_url=args.state, progress=progress)
+
+
+def _guarded(fn: Any) -> Any:
+    def wrapper(args: argparse.Namespace) -> int:
+        try:
+            return int(fn(args) or 0)
+        except SettingsError as exc:
+            print(f"hubforce sync: settings error: {exc}", file=sys.stderr)
+            return 2
+        except AuthError as exc:
+            print(f"hubforce sync: authentication failed: {exc}", file=sys.stderr)
+            return 3
+        except SyncHttpError as exc:
+            print(f"hubforce sync: {exc}", file=sys.stderr)
+            return 4
+
+    return wrapper
+
+
+def _print_report(rep: Any) -> int:
+    print(json.dumps(rep.to_dict(), indent=2, sort_keys=True))
+    if not rep.stopped or rep.stopped.startswith(("SET-5", "HubSpot daily")):
+        return 0
+    if rep.stopped.startswith("settings error"):
+        print(f"hubforce sync: {rep.stopped}", file=sys.stderr)
+        return 2
+    return 5 if rep.stopped.startswith("suspended") else 4
+
+
+@_guarded
+def _run(args: argparse.Namespace) -> int:
+    eng = _engine(args)
+    eng.validate()
+    reports = eng.run(once=args.once, cycles=args.cycles)
+    return _print_report(reports[-1])
+
+
+@_guarded
+def _status(args: argparse.Namespace) -> int:
+    st = _engine(args).status()
+    if args.json:
+        print(json.dumps(st, indent=2, sort_keys=True, default=str))
+        return 0
+    api = st["api"]
+    print(
+        f"integration: {'on' if st['integration_enabled'] else 'OFF'}   links: {st['links']}   queued: {st['queue']}"
+    )
+    alloc = api["allocation"] if api["allocation"] else "uncapped"
+    print(
+        f"Salesforce API calls (24 h): {api['salesforce_calls_24h']} / allocation {alloc}"
+        + (f" ({api['remaining']} remaining)" if api["remaining"] is not None else "")
+    )
+    print(f"HubSpot API calls (24 h): {api['hubspot_calls_24h']}")
+    print(f"sync errors: {st['errors']['records']} records " + json.dumps(st["errors"]["by_category"]))
+    sus = st["suspension"]
+    print(f"suspension: {sus['reason'] + ' - ' + str(sus.get('message')) if sus else 'none'}")
+    return 0
+
+
+@_guarded
+def _resync_list(args: argparse.Namespace) -> int:
+    return _print_report(_engine(args).resync_list(args.list))
+
+
+@_guarded
+def _resync(args: argparse.Namespace) -> int:
+    return _print_report(_engine(args).resync_record(args.record))
+
+
+@_guarded
+def _import(args: argparse.Namespace) -> int:
+    return _print_report(_engine(args).import_salesforce(args.object))
+
+
+@_guarded
+def _clear(args: argparse.Namespace) -> int:
+    _engine(args).clear_suspension()
+    print("suspension cleared")
+    return 0
+
+
+@_guarded
+def _why(args: argparse.Namespace) -> int:
+    print(json.dumps(_engine(args).why(args.record, args.limit), indent=2, default=str))
+    return 0

@@ -1,0 +1,1 @@
+"""HTTP clients for HubSpot and Salesforce built on `requests` (never on the simulator)."""

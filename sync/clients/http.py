@@ -1,0 +1,97 @@
+"""Shared HTTP plumbing: retries with backoff (honouring Retry-After), an injectable sleep, and an
+API ledger callback that sees every call attempt (LIM-1/LIM-4 count attempts, not successes)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from sync.errors import TransientError
+
+LedgerHook = Callable[[str, str, str, int], None]  # (system, method, path, status; 0 = no response)
+Sleep = Callable[[float], None]
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class RetryingHttp:
+    """One system's HTTP access. Subclasses add auth and error interpretation."""
+
+    system = "http"
+
+    def __init__(
+        self,
+        session: requests.Session | None = None,
+        sleep: Sleep = time.sleep,
+        ledger: LedgerHook | None = None,
+        max_retries: int = 6,
+        backoff_base: float = 1.0,
+        backoff_max: float = 60.0,
+        timeout: float = 30.0,
+    ) -> None:
+        self.session = session or requests.Session()
+        self.sleep = sleep
+        self.ledger = ledger
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.timeout = timeout
+        self.calls = 0
+
+    def _record(self, method: str, url: str, status: int) -> None:
+        self.calls += 1
+        if self.ledger is not None:
+            path = url.split("://", 1)[-1]
+            path = "/" + path.split("/", 1)[1] if "/" in path else "/"
+            self.ledger(self.system, method, path.split("?", 1)[0], status)
+
+    def _backoff(self, attempt: int, retry_after: str | None) -> float:
+        if retry_after:
+            try:
+                return max(0.0, float(retry_after))
+            except ValueError:
+                pass
+        return min(self.backoff_max, self.backoff_base * (2**attempt))
+
+    def _before_retry(self, resp: requests.Response) -> None:
+        """Hook: raise to stop retrying (HubSpot DAILY 429)."""
+
+    def _headers(self) -> dict[str, str]:
+        return {}
+
+    def send(self, method: str, url: str, *, idempotent: bool = True, **kwargs: Any) -> requests.Response:
+        """Send with retries. Non-idempotent calls (creates) are retried only when the server
+        certainly did not act on them (429); a timeout/5xx/drop raises TransientError so the caller
+        reconciles (search before re-create) instead of blindly re-sending."""
+        attempt = 0
+        extra_headers = kwargs.pop("headers", {})
+        while True:
+            headers = {"Accept": "application/json", **self._headers(), **extra_headers}
+            try:
+                resp = self.session.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                self._record(method, url, 0)
+                if not idempotent or attempt >= self.max_retries:
+                    raise TransientError(self.system, 0, "CONNECTION", str(exc)) from None
+                self.sleep(self._backoff(attempt, None))
+                attempt += 1
+                continue
+            self._record(method, url, resp.status_code)
+            if resp.status_code in RETRY_STATUSES:
+                self._before_retry(resp)
+                if (resp.status_code != 429 and not idempotent) or attempt >= self.max_retries:
+                    raise TransientError(self.system, resp.status_code, None, resp.text[:300])
+                self.sleep(self._backoff(attempt, resp.headers.get("Retry-After")))
+                attempt += 1
+                continue
+            return resp
+
+
+def json_or_none(resp: requests.Response) -> Any:
+    try:
+        return resp.json()
+    except ValueError:
+        return None

@@ -1,0 +1,375 @@
+"""Sync settings: a YAML file or a dict, validated with messages that name the offending key.
+
+Example (every key optional except the two connections):
+
+    integration_enabled: true            # SET-5
+    hubspot:
+      url: https://api.hubapi.com
+      token: pat-local-sandbox           # or oauth: {client_id, client_secret, refresh_token}
+    salesforce:
+      url: https://hubforce-sandbox.my.salesforce.com
+      session_id: sandbox-session        # or username/password [+ consumer_key/consumer_secret]
+      login_url: https://login.salesforce.com
+      api_version: "59.0"
+    contacts:
+      enabled: true
+      inclusion_list: "Salesforce inclusion list"   # name or id; must be DYNAMIC (INC-1)
+      hubspot_creates: lead              # lead | contact (CON-2)
+      from_salesforce_leads: create_or_update      # create_or_update | do_nothing (CON-1)
+      from_salesforce_contacts: create_or_update
+      deletion: do_nothing               # delete | do_nothing (DEL-1)
+      mappings:                          # custom mappings / rule overrides of the RULE-12 defaults
+        - {hubspot: firstname, salesforce: FirstName, rule: two_way}
+    api:
+      allocation: 5000                   # Salesforce calls per 24 h allotted to the sync (LIM-1); null = uncapped
+    poll_interval_seconds: 900           # TRG-1
+    retry: {interval_seconds: 1200, max_attempts: 10}   # ERR-7 / A13
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sync.mappings import FieldMapping, SyncRule, default_contact_mappings
+
+
+class SettingsError(ValueError):
+    """A settings problem; the message names the key (e.g. `contacts.mappings[2].rule`)."""
+
+
+class CreateAs(StrEnum):
+    LEAD = "lead"
+    CONTACT = "contact"
+
+
+class FromSalesforce(StrEnum):
+    CREATE_OR_UPDATE = "create_or_update"
+    DO_NOTHING = "do_nothing"
+
+
+class Deletion(StrEnum):
+    DELETE = "delete"
+    DO_NOTHING = "do_nothing"
+
+
+@dataclass
+class HubSpotConnection:
+    url: str = "https://api.hubapi.com"
+    token: str | None = None
+    oauth_client_id: str | None = None
+    oauth_client_secret: str | None = None
+    oauth_refresh_token: str | None = None
+    timeout: float = 30.0
+
+
+@dataclass
+class SalesforceConnection:
+    url: str | None = None
+    session_id: str | None = None
+    username: str | None = None
+    password: str | None = None
+    security_token: str = ""
+    consumer_key: str | None = None
+    consumer_secret: str | None = None
+    login_url: str = "https://login.salesforce.com"
+    api_version: str = "59.0"
+    timeout: float = 30.0
+
+
+@dataclass
+class ObjectSettings:
+    enabled: bool = True
+    inclusion_list: str | None = None
+    hubspot_creates: CreateAs = CreateAs.LEAD
+    from_salesforce_leads: FromSalesforce = FromSalesforce.CREATE_OR_UPDATE
+    from_salesforce_contacts: FromSalesforce = FromSalesforce.CREATE_OR_UPDATE
+    deletion: Deletion = Deletion.DO_NOTHING
+    mappings: list[FieldMapping] = field(default_factory=default_contact_mappings)
+
+
+@dataclass
+class ApiSettings:
+    allocation: int | None = None  # A11: unset = uncapped (LIM-4 then uses the 5,000-call rule)
+    max_retries: int = 6
+    backoff_base_seconds: float = 1.0
+    backoff_max_seconds: float = 60.0
+
+
+@dataclass
+class RetrySettings:
+    interval_seconds: int = 1200  # A13: 20 minutes x 10, then daily
+    max_attempts: int = 10
+
+
+@dataclass
+class Settings:
+    hubspot: HubSpotConnection
+    salesforce: SalesforceConnection
+    contacts: ObjectSettings = field(default_factory=ObjectSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
+    retry: RetrySettings = field(default_factory=RetrySettings)
+    integration_enabled: bool = True
+    poll_interval_seconds: int = 900
+    # Overlap re-read on every poll so late-indexed records are not missed (deduped by id+timestamp).
+    cursor_overlap_seconds: int = 300
+    state_url: str | None = None
+
+    @classmethod
+    def from_yaml(cls, source: str | Path) -> Settings:
+        """A path to a YAML file, or YAML text."""
+        text: str
+        if isinstance(source, Path) or ("\n" not in source and Path(source).suffix in (".yaml", ".yml")):
+            path = Path(source)
+            if not path.exists():
+                raise SettingsError(f"settings file not found: {path}")
+            text = path.read_text(encoding="utf-8")
+        else:
+            text = source
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise SettingsError(f"settings file is not valid YAML: {exc}") from None
+        if not isinstance(data, dict):
+            raise SettingsError("settings must be a mapping at the top level")
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Settings:
+        r = _Reader(data, "")
+        known = {
+            "integration_enabled",
+            "hubspot",
+            "salesforce",
+            "contacts",
+            "api",
+            "retry",
+            "poll_interval_seconds",
+            "cursor_overlap_seconds",
+            "state_url",
+        }
+        r.no_unknown(known)
+        settings = cls(
+            hubspot=_hubspot(r.section("hubspot", required=True)),
+            salesforce=_salesforce(r.section("salesforce", required=True)),
+            contacts=_object(r.section("contacts")),
+            api=_api(r.section("api")),
+            retry=_retry(r.section("retry")),
+            integration_enabled=r.bool("integration_enabled", True),
+            poll_interval_seconds=r.int("poll_interval_seconds", 900, minimum=1),
+            cursor_overlap_seconds=r.int("cursor_overlap_seconds", 300, minimum=0),
+            state_url=r.str("state_url", None),
+        )
+        return settings
+
+
+class _Reader:
+    """Typed access to one mapping with error messages that carry the dotted key path."""
+
+    def __init__(self, data: Any, prefix: str) -> None:
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise SettingsError(
+                f"{prefix.rstrip('.') or 'settings'}: expected a mapping, got {type(data).__name__}"
+            )
+        self.data = data
+        self.prefix = prefix
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+    def no_unknown(self, known: set[str]) -> None:
+        for k in self.data:
+            if k not in known:
+                raise SettingsError(
+                    f"{self.key(str(k))}: unknown setting (known: {', '.join(sorted(known))})"
+                )
+
+    def section(self, name: str, required: bool = False) -> _Reader:
+        if required and name not in self.data:
+            raise SettingsError(f"{self.key(name)}: required section is missing")
+        return _Reader(self.data.get(name), f"{self.key(name)}.")
+
+    def str(self, name: str, default: str | None) -> str | None:
+        value = self.data.get(name, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise SettingsError(f"{self.key(name)}: expected a string, got {value!r}")
+        return str(value)
+
+    def bool(self, name: str, default: bool) -> bool:
+        value = self.data.get(name, default)
+        if not isinstance(value, bool):
+            raise SettingsError(f"{self.key(name)}: expected true or false, got {value!r}")
+        return value
+
+    def int(self, name: str, default: int | None, minimum: int | None = None) -> int | None:
+        value = self.data.get(name, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SettingsError(f"{self.key(name)}: expected an integer, got {value!r}")
+        if minimum is not None and value < minimum:
+            raise SettingsError(f"{self.key(name)}: must be >= {minimum}, got {value}")
+        return value
+
+    def float(self, name: str, default: float) -> float:
+        value = self.data.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise SettingsError(f"{self.key(name)}: expected a number, got {value!r}")
+        return float(value)
+
+    def choice(self, name: str, enum: type[StrEnum], default: StrEnum) -> Any:
+        value = self.data.get(name, default.value)
+        try:
+            return enum(str(value).lower())
+        except ValueError:
+            allowed = ", ".join(e.value for e in enum)
+            raise SettingsError(f"{self.key(name)}: {value!r} is not one of: {allowed}") from None
+
+
+def _hubspot(r: _Reader) -> HubSpotConnection:
+    r.no_unknown({"url", "token", "oauth", "timeout"})
+    conn = HubSpotConnection(
+        url=(r.str("url", HubSpotConnection.url) or "").rstrip("/"),
+        token=r.str("token", None),
+        timeout=r.float("timeout", 30.0),
+    )
+    if "oauth" in r.data:
+        o = r.section("oauth")
+        o.no_unknown({"client_id", "client_secret", "refresh_token"})
+        conn.oauth_client_id = o.str("client_id", None)
+        conn.oauth_client_secret = o.str("client_secret", None)
+        conn.oauth_refresh_token = o.str("refresh_token", None)
+        for k in ("client_id", "client_secret", "refresh_token"):
+            if not o.data.get(k):
+                raise SettingsError(f"{o.key(k)}: required for HubSpot OAuth")
+    if not conn.token and not conn.oauth_refresh_token:
+        raise SettingsError("hubspot.token: a private-app token or hubspot.oauth is required")
+    return conn
+
+
+def _salesforce(r: _Reader) -> SalesforceConnection:
+    r.no_unknown(
+        {
+            "url",
+            "session_id",
+            "username",
+            "password",
+            "security_token",
+            "consumer_key",
+            "consumer_secret",
+            "login_url",
+            "api_version",
+            "timeout",
+        }
+    )
+    conn = SalesforceConnection(
+        url=(r.str("url", None) or "").rstrip("/") or None,
+        session_id=r.str("session_id", None),
+        username=r.str("username", None),
+        password=r.str("password", None),
+        security_token=r.str("security_token", "") or "",
+        consumer_key=r.str("consumer_key", None),
+        consumer_secret=r.str("consumer_secret", None),
+        login_url=(r.str("login_url", SalesforceConnection.login_url) or "").rstrip("/"),
+        api_version=r.str("api_version", "59.0") or "59.0",
+        timeout=r.float("timeout", 30.0),
+    )
+    if conn.session_id:
+        if not conn.url:
+            raise SettingsError("salesforce.url: the instance URL is required with salesforce.session_id")
+    elif conn.consumer_key:
+        if not conn.consumer_secret:
+            raise SettingsError("salesforce.consumer_secret: required with salesforce.consumer_key")
+    elif not (conn.username and conn.password):
+        raise SettingsError(
+            "salesforce.session_id: give a session id, username/password, or consumer_key/consumer_secret"
+        )
+    return conn
+
+
+def _object(r: _Reader) -> ObjectSettings:
+    r.no_unknown(
+        {
+            "enabled",
+            "inclusion_list",
+            "hubspot_creates",
+            "from_salesforce_leads",
+            "from_salesforce_contacts",
+            "deletion",
+            "mappings",
+        }
+    )
+    obj = ObjectSettings(
+        enabled=r.bool("enabled", True),
+        inclusion_list=r.str("inclusion_list", None),
+        hubspot_creates=r.choice("hubspot_creates", CreateAs, CreateAs.LEAD),
+        from_salesforce_leads=r.choice(
+            "from_salesforce_leads", FromSalesforce, FromSalesforce.CREATE_OR_UPDATE
+        ),
+        from_salesforce_contacts=r.choice(
+            "from_salesforce_contacts", FromSalesforce, FromSalesforce.CREATE_OR_UPDATE
+        ),
+        deletion=r.choice("deletion", Deletion, Deletion.DO_NOTHING),
+    )
+    obj.mappings = merge_mappings(r.data.get("mappings"), r.key("mappings"))
+    return obj
+
+
+def merge_mappings(raw: Any, key: str) -> list[FieldMapping]:
+    """Defaults (RULE-12) plus custom entries. An entry naming a default pair changes only its rule
+    (RULE-11: defaults cannot be deleted). RULE-7: a property or field already mapped is rejected."""
+    mappings = default_contact_mappings()
+    if raw is None:
+        return mappings
+    if not isinstance(raw, list):
+        raise SettingsError(f"{key}: expected a list of {{hubspot, salesforce, rule}}")
+    by_pair = {(m.hubspot, m.salesforce): i for i, m in enumerate(mappings)}
+    for i, entry in enumerate(raw):
+        r = _Reader(entry, f"{key}[{i}].")
+        r.no_unknown({"hubspot", "salesforce", "rule"})
+        hs, sf = r.str("hubspot", None), r.str("salesforce", None)
+        if not hs:
+            raise SettingsError(f"{r.key('hubspot')}: required")
+        if not sf:
+            raise SettingsError(f"{r.key('salesforce')}: required")
+        rule = r.choice("rule", SyncRule, SyncRule.PREFER_SALESFORCE)
+        if (hs, sf) in by_pair:
+            idx = by_pair[(hs, sf)]
+            mappings[idx] = FieldMapping(hs, sf, rule, default=True)
+            continue
+        for m in mappings:
+            if m.hubspot == hs and not m.default:
+                raise SettingsError(
+                    f"{r.key('hubspot')}: property {hs!r} is already mapped (to {m.salesforce})"
+                )
+            if m.salesforce == sf:
+                raise SettingsError(f"{r.key('salesforce')}: field {sf!r} is already mapped (to {m.hubspot})")
+        by_pair[(hs, sf)] = len(mappings)
+        mappings.append(FieldMapping(hs, sf, rule))
+    return mappings
+
+
+def _api(r: _Reader) -> ApiSettings:
+    r.no_unknown({"allocation", "max_retries", "backoff_base_seconds", "backoff_max_seconds"})
+    return ApiSettings(
+        allocation=r.int("allocation", None, minimum=1),
+        max_retries=r.int("max_retries", 6, minimum=0) or 0,
+        backoff_base_seconds=r.float("backoff_base_seconds", 1.0),
+        backoff_max_seconds=r.float("backoff_max_seconds", 60.0),
+    )
+
+
+def _retry(r: _Reader) -> RetrySettings:
+    r.no_unknown({"interval_seconds", "max_attempts"})
+    return RetrySettings(
+        interval_seconds=r.int("interval_seconds", 1200, minimum=1) or 1200,
+        max_attempts=r.int("max_attempts", 10, minimum=1) or 10,
+    )
