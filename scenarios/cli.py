@@ -1,0 +1,155 @@
+"""`hubforce scenarios run [PATHS] [--junit FILE] [--json] [--coverage] [--jobs N]` and
+`hubforce scenarios coverage`. Registered by hubforce/cli.py through `register(subparsers)`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from scenarios.coverage import render
+from scenarios.loader import find_scenario_files
+from scenarios.model import Result
+from scenarios.runner import run_file
+
+DEFAULT_ROOT = Path(__file__).parent
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("scenarios", help="run the scenario files and report behaviour coverage")
+    sub = parser.add_subparsers(dest="scenarios_command", required=True)
+
+    run = sub.add_parser("run", help="run scenario files (default: every scenario)")
+    run.add_argument("paths", nargs="*", help="scenario files or folders (default: the scenarios folder)")
+    run.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
+    run.add_argument("--json", action="store_true", help="print the results as JSON instead of text")
+    run.add_argument("--coverage", action="store_true", help="then print the catalog coverage table")
+    run.add_argument(
+        "--jobs", "-j", type=int, default=None, help="parallel worker processes (default: CPU count, max 4)"
+    )
+    run.set_defaults(func=cmd_run)
+
+    cov = sub.add_parser("coverage", help="run every scenario and print the catalog coverage table")
+    cov.add_argument("--jobs", "-j", type=int, default=None)
+    cov.set_defaults(func=cmd_coverage, paths=[], junit=None, json=False, coverage=True)
+
+
+def run_all(paths: list[str], jobs: int | None) -> list[Result]:
+    files = find_scenario_files(paths or [DEFAULT_ROOT])
+    jobs = jobs if jobs is not None else min(4, os.cpu_count() or 1)
+    if jobs <= 1 or len(files) < 4:
+        return [run_file(f) for f in files]
+    # Processes, not threads: the in-process transport patches `requests` for the whole process.
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(run_file, files, chunksize=1))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    try:
+        results = run_all(args.paths, args.jobs)
+    except FileNotFoundError as exc:
+        print(f"hubforce scenarios: {exc}", file=sys.stderr)
+        return 2
+    wall = time.perf_counter() - started
+    if args.junit:
+        write_junit(results, Path(args.junit), wall)
+    if args.json:
+        print(json.dumps(to_json(results, wall), indent=2))
+    else:
+        print(render_text(results, wall))
+        if args.coverage:
+            print()
+            print(render(results))
+            print(f"Wall time: {wall:.2f} s for {len(results)} scenarios")
+    return 0 if results and all(r.passed for r in results) else 1
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    return cmd_run(args)
+
+
+def render_text(results: list[Result], wall: float) -> str:
+    lines = []
+    for r in results:
+        lines.append(
+            f"{'PASS' if r.passed else 'FAIL'}  {r.scenario_id:<48} {r.seconds * 1000:7.0f} ms  {r.path}"
+        )
+    failed = [r for r in results if not r.passed]
+    for r in failed:
+        lines += ["", r.report()]
+    lines += ["", f"{len(results) - len(failed)} passed, {len(failed)} failed in {wall:.2f} s"]
+    return "\n".join(lines)
+
+
+def to_json(results: list[Result], wall: float) -> dict[str, Any]:
+    return {
+        "wall_seconds": round(wall, 3),
+        "passed": sum(1 for r in results if r.passed),
+        "failed": sum(1 for r in results if not r.passed),
+        "results": [
+            {
+                "id": r.scenario_id,
+                "path": str(r.path),
+                "covers": r.covers,
+                "passed": r.passed,
+                "seconds": round(r.seconds, 4),
+                "error": r.error,
+                "mismatches": [
+                    {
+                        "step": m.expectation.name,
+                        "index": m.expectation.index,
+                        "line": m.expectation.line,
+                        "record": m.record,
+                        "field": m.field,
+                        "message": m.message,
+                        "expected": _plain(m.expected),
+                        "actual": _plain(m.actual),
+                    }
+                    for m in r.mismatches
+                ],
+                "journal_tail": r.journal_tail if not r.passed else [],
+            }
+            for r in results
+        ],
+    }
+
+
+def _plain(value: Any) -> Any:
+    try:
+        json.dumps(value)
+        return value
+    except TypeError:
+        return repr(value)
+
+
+def write_junit(results: list[Result], path: Path, wall: float) -> None:
+    suite = ET.Element(
+        "testsuite",
+        name="hubforce-scenarios",
+        tests=str(len(results)),
+        failures=str(sum(1 for r in results if not r.passed and not r.error)),
+        errors=str(sum(1 for r in results if r.error)),
+        time=f"{wall:.3f}",
+    )
+    for r in results:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"scenarios.{r.path.parent.name}",
+            name=r.scenario_id,
+            file=str(r.path),
+            time=f"{r.seconds:.3f}",
+        )
+        if not r.passed:
+            tag = "error" if r.error else "failure"
+            first = (r.error or (r.mismatches[0].describe() if r.mismatches else "failed")).splitlines()[0]
+            ET.SubElement(case, tag, message=first[:500]).text = r.report()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)

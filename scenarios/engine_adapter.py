@@ -1,0 +1,211 @@
+"""The one place that knows the sync engine's programmatic API. Steps and expectations call this
+adapter; if the engine's API changes, only this file changes.
+
+The engine talks to the fakes over HTTP with `requests` (routed in-process by the transport), keeps
+its state in a SQLite file of the scenario's own, and sleeps through the injected `sleep`, which
+advances the sandbox's virtual clock instead of waiting."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+class EngineUnavailable(RuntimeError):
+    """The sync engine cannot be imported or started (the message says why)."""
+
+
+@dataclass
+class LinkView:
+    hubspot_id: str | None
+    salesforce_id: str | None
+    sobject: str | None
+
+
+@dataclass
+class ErrorView:
+    category: str
+    hubspot_id: str | None
+    salesforce_id: str | None
+    message: str
+
+
+def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for k, v in extra.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def _get(obj: Any, *names: str, default: Any = None) -> Any:
+    """First present attribute or key among `names` (the engine returns dataclasses or dicts)."""
+    for name in names:
+        if isinstance(obj, dict) and name in obj:
+            return obj[name]
+        if not isinstance(obj, dict) and hasattr(obj, name):
+            return getattr(obj, name)
+    return default
+
+
+def _as_text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+class EngineAdapter:
+    def __init__(
+        self,
+        settings: dict[str, Any],
+        state_url: str,
+        sleep: Callable[[float], None],
+        now: Callable[[], datetime],
+    ) -> None:
+        self.settings_dict = settings
+        self.state_url = state_url
+        self.sleep = sleep
+        self.now = now
+        self.engine: Any = self._build(settings)
+
+    # --- lifecycle --------------------------------------------------------------------------
+    def _build(self, settings_dict: dict[str, Any]) -> Any:
+        """A SyncEngine over this scenario's state, validated (INC-1: a static inclusion list is
+        refused here with SettingsError, a ValueError)."""
+        try:
+            from sync.engine import SyncEngine
+            from sync.settings import Settings
+        except ImportError as exc:
+            raise EngineUnavailable(f"the sync engine cannot be imported: {exc}") from exc
+        settings = Settings.from_dict(settings_dict)  # SettingsError is a ValueError: names the key
+        engine = SyncEngine(settings, state_url=self.state_url, sleep=self.sleep, now=self.now)
+        try:
+            engine.validate()
+        except BaseException:
+            engine.store.dispose()
+            raise
+        return engine
+
+    def install(self) -> None:
+        """Installation happens on the engine's first cycle (TRG-15: it bookmarks the records that
+        already exist); run it now so "installed" means installed, whatever exists at that moment."""
+        self.engine.run_cycle()
+
+    def update_settings(self, changes: dict[str, Any]) -> None:
+        """A settings change = the same integration (same state database) restarted with the new
+        settings. If the engine refuses them, the old settings stay in force."""
+        new = deep_merge(self.settings_dict, changes)
+        engine = self._build(new)
+        self.close()
+        self.engine, self.settings_dict = engine, new
+
+    def close(self) -> None:
+        store = getattr(self.engine, "store", None)
+        if store is not None:
+            store.dispose()
+
+    # --- actions ----------------------------------------------------------------------------
+    def run_cycle(self) -> Any:
+        return self.engine.run_cycle()
+
+    def resync_record(self, record: str) -> Any:
+        return self.engine.resync_record(record)
+
+    def resync_list(self, list_ref: str) -> Any:
+        return self.engine.resync_list(list_ref)
+
+    def import_salesforce(self, sobject: str) -> Any:
+        return self.engine.import_salesforce(sobject)
+
+    def resync_errors(self, category: str | None) -> Any:
+        """ERR-8: the Sync Health "Resync" on the records in error (optionally one category)."""
+        fn = getattr(self.engine, "resync_errors", None)
+        if callable(fn):
+            return fn(category) if category else fn()
+        for err in self.errors():
+            if category and err.category.lower() != category.lower():
+                continue
+            record = err.hubspot_id or err.salesforce_id
+            if record:
+                self.engine.resync_record(record)
+        return None
+
+    def clear_suspension(self) -> Any:
+        return self.engine.clear_suspension()
+
+    # --- what the engine knows --------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        return dict(self.engine.status())
+
+    def why(self, record: str) -> dict[str, Any]:
+        return dict(self.engine.why(record, limit=1000))
+
+    def link_of(self, hubspot_id: str) -> LinkView | None:
+        link = self.why(hubspot_id).get("link")
+        if not link:
+            return None
+        return LinkView(
+            _as_text(link.get("hubspot_id")),
+            _as_text(link.get("salesforce_id")),
+            _as_text(link.get("salesforce_object")),
+        )
+
+    def errors(self) -> list[ErrorView]:
+        """Every current sync error. The engine's public API gives counts (status) and per-record
+        errors (why); the full list is read from its state tables, read-only."""
+        from sqlalchemy import select
+
+        from sync.state.models import Link, SyncError
+
+        out: list[ErrorView] = []
+        with self.engine.store.session() as s:
+            links = {row.hs_id: row.sf_id for row in s.scalars(select(Link))}
+            by_sf = {v: k for k, v in links.items()}
+            for e in s.scalars(select(SyncError)):
+                hs_id = e.record_id if e.system == "hubspot" else by_sf.get(e.record_id)
+                sf_id = e.record_id if e.system == "salesforce" else links.get(e.record_id)
+                out.append(ErrorView(str(e.category), hs_id, sf_id, f"{e.code or ''} {e.message}".strip()))
+        return out
+
+    def suspension(self) -> tuple[bool, str]:
+        st = self.status()
+        sus = st.get("suspension")
+        if sus:
+            return True, " ".join(str(sus.get(k) or "") for k in ("reason", "code", "message")).strip()
+        return False, ""
+
+    def decisions(self, record: str | None = None) -> list[str]:
+        """Decision-log lines, oldest first: for one record (why), or all of them."""
+        if record is not None:
+            rows = list(reversed(self.why(record).get("decisions") or []))
+        else:
+            from sqlalchemy import select
+
+            from sync.state.models import Decision
+
+            with self.engine.store.session() as s:
+                rows = [
+                    {
+                        "hubspot_id": d.hs_id,
+                        "salesforce_id": d.sf_id,
+                        "trigger": d.trigger,
+                        "outcome": d.outcome,
+                        "detail": d.detail,
+                    }
+                    for d in s.scalars(select(Decision).order_by(Decision.id))
+                ]
+        return [_decision_text(x) for x in rows]
+
+
+def _decision_text(x: Any) -> str:
+    if isinstance(x, str):
+        return x
+    parts = [f"{k}={_get(x, k)}" for k in ("hubspot_id", "salesforce_id") if _get(x, k)]
+    parts += [str(_get(x, k)) for k in ("trigger", "outcome") if _get(x, k)]
+    detail = _get(x, "detail")
+    if detail:
+        parts.append(str(detail))
+    return " ".join(parts)

@@ -1,0 +1,110 @@
+"""Build `scenarios/catalog.yaml` (the catalog index the coverage report reads) from behaviors.md.
+
+    python scenarios/tools/build_catalog.py ../shared/behaviors.md > scenarios/catalog.yaml
+
+Run once when the catalog changes, then commit the output: at CI time the repository is cloned on
+its own and the catalog document is not beside it, so nothing at run time reads behaviors.md.
+
+Every ID gets its title and section. IDs outside the sync engine's scope get a `reason` saying why
+no scenario models them; the reasons live here (by ID, else by prefix), next to the scope list.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+ENTRY = re.compile(r"^\*\*(?P<id>[A-Z]+-\d+) — (?P<title>.+?)\*\*\s*$")
+SECTION = re.compile(r"^## \d+\. (?P<name>.+?)\s*$")
+
+# The behaviours the sync engine implements (contacts <-> leads/contacts). Each needs a scenario.
+IN_SCOPE: tuple[str, ...] = (
+    *(f"INC-{i}" for i in range(1, 11)),
+    *(f"IMP-{i}" for i in range(1, 5)),
+    *(f"TRG-{i}" for i in (1, 2, 3, 4, 5, 6, 7, 8, 10, 14, 15)),
+    *(f"RULE-{i}" for i in (1, 2, 3, 4, 5, 6, 7, 9, 11, 12, 14, 16)),
+    *(f"CON-{i}" for i in range(1, 14)),
+    *(f"DEL-{i}" for i in range(1, 4)),
+    *(f"OWN-{i}" for i in range(2, 5)),
+    *(f"LIM-{i}" for i in range(1, 6)),
+    *(f"ERR-{i}" for i in range(1, 9)),
+    *(f"SUS-{i}" for i in range(1, 5)),
+    "SET-5",
+)
+
+PREFIX_REASONS: dict[str, str] = {
+    "CMP": "company <-> account sync is not modelled: the engine syncs contacts with leads/contacts only",
+    "DEAL": "deal <-> opportunity sync is not modelled: the engine syncs contacts with leads/contacts only",
+    "ACT": "activity/task sync is not modelled (no timeline or task objects in the engine)",
+    "CAMP": "Salesforce campaigns are not modelled by the fakes or the engine",
+    "COBJ": "custom-object sync is not modelled",
+    "ALC": "automatic lifecycle stage transitions need opportunities and contact roles, which are not modelled",
+    "PLAN": "plan/edition gating is an install-time check with no runtime behaviour to simulate",
+    "SET": "setup/installation step with no runtime sync behaviour to simulate",
+}
+
+ID_REASONS: dict[str, str] = {
+    "INC-11": "inclusion segments for companies, tickets and custom objects are out of scope (contacts only)",
+    "INC-12": "legacy default inclusion list for accounts integrated before 2017; a migration, not runtime behaviour",
+    "INC-13": "historical plan gating of inclusion lists (A3: every Pro/Ent account is allowed)",
+    "IMP-5": "which objects the import UI offers is a UI choice list; only Lead/Contact imports are modelled",
+    "IMP-6": "company/deal imports need company/deal sync, which is not modelled",
+    "IMP-7": "same mechanism as IMP-2 and RULE-9 (import as backfill); covered through those scenarios",
+    "TRG-9": "activity events are not modelled (no timeline objects)",
+    "TRG-11": "Salesforce campaigns are not modelled",
+    "TRG-12": "Salesforce campaigns are not modelled",
+    "TRG-13": "automatic lifecycle stage transitions are not modelled",
+    "TRG-16": "activity sync toggles are not modelled",
+    "RULE-8": "HubSpot 'user' property types are not offered by the HubSpot fake's property catalog",
+    "RULE-10": "company and deal mappings are out of scope (contacts only)",
+    "RULE-13": "deal mappings are out of scope (contacts only)",
+    "RULE-15": "Salesforce campaigns are not modelled",
+    "RULE-17": "custom-object sync is not modelled",
+    "DEL-4": "company merges are out of scope (contacts only); blog-sourced (A9)",
+    "OWN-1": "building HubSpot's owner list from Salesforce user types is not modelled",
+    "OWN-5": "accounts and opportunities are out of scope (contacts only)",
+    "OWN-6": "the KB note is truncated; the owner of new leads is covered by OWN-3",
+}
+
+
+def build(text: str) -> list[dict[str, str]]:
+    section = ""
+    entries: list[dict[str, str]] = []
+    for line in text.splitlines():
+        if m := SECTION.match(line):
+            section = m["name"]
+            continue
+        if m := ENTRY.match(line):
+            entry = {"id": m["id"], "title": m["title"], "section": section}
+            if m["id"] not in IN_SCOPE:
+                prefix = m["id"].split("-")[0]
+                entry["reason"] = ID_REASONS.get(m["id"]) or PREFIX_REASONS.get(prefix, "not modelled")
+            entries.append(entry)
+    return entries
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: build_catalog.py PATH/TO/behaviors.md > scenarios/catalog.yaml", file=sys.stderr)
+        return 2
+    entries = build(Path(argv[1]).read_text(encoding="utf-8"))
+    ids = {e["id"] for e in entries}
+    missing = [i for i in IN_SCOPE if i not in ids]
+    if missing:
+        print(f"in-scope IDs not found in the catalog: {', '.join(missing)}", file=sys.stderr)
+        return 1
+    header = (
+        "# Catalog index generated by scenarios/tools/build_catalog.py from behaviors.md — do not edit by hand.\n"
+        "# `reason` marks IDs that no scenario models, and says why.\n"
+    )
+    sys.stdout.write(
+        header + yaml.safe_dump({"behaviours": entries}, sort_keys=False, allow_unicode=True, width=200)
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
