@@ -139,6 +139,7 @@ def build_app(sandbox: Sandbox, service: Service) -> Flask:
 
     app = Flask(f"hubforce-{service.name}")
     app.url_map.strict_slashes = False  # the clients send both `/sobjects/Lead/` and `/sobjects`
+    app.url_map.merge_slashes = False  # `//` is not a path a real API would quietly rewrite
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024 * 1024
 
     def make_view(route: Route) -> Callable[..., Response]:
