@@ -81,9 +81,10 @@ class Result:
     title: str = ""
 
     def report(self) -> str:
-        lines = [f"scenario {self.scenario_id} ({self.path}) FAILED: {self.title}"]
+        title = f": {self.title}" if self.title else ""
+        lines = [f"scenario {self.scenario_id} ({self.path}) FAILED{title}"]
         if self.error:
-            lines.append(f"  {self.error}")
+            lines.append("  " + self.error.replace("\n", "\n  "))
         for m in self.mismatches:
             lines.append("  " + m.describe().replace("\n", "\n  "))
         if self.journal_tail:
