@@ -94,6 +94,11 @@ class Service:
         """Runs after the response is built, OUTSIDE the sandbox lock: side effects that call out
         (e.g. webhook deliveries to a receiver that may call the fake back) belong here."""
 
+    def unrouted_headers(self, sandbox: Sandbox) -> dict[str, str]:
+        """Headers for a response the router answers itself (404 no route, 405 wrong method), e.g.
+        a usage header the real API puts on every response. Runs under the sandbox lock."""
+        return {}
+
     def error(self, status: int, message: str) -> ApiError:
         """The service's generic error for `status` (unknown route, 405, 500, injected faults)."""
         return ApiError(status, {"message": message})
@@ -177,7 +182,9 @@ def build_app(sandbox: Sandbox, service: Service) -> Flask:
         message = {404: f"No route for {request.method} {path}",
                    405: f"HTTP method {request.method} is not allowed for {path}",
                    413: "Request body too large"}.get(status, exc.description or "error")
-        return error_response(service.error(status, message))
+        with sandbox.lock:
+            headers = service.unrouted_headers(sandbox)
+        return error_response(service.error(status, message), headers)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:

@@ -473,12 +473,14 @@ class SalesforceBackend:
         user: str | None = None,
         wire: str = "json",
         allow_duplicates: bool = False,
+        update_only: bool = False,
     ) -> tuple[str, bool]:
         """Upsert keyed on an external-id field (or `Id`): returns (id, created). 404 NOT_FOUND when the
-        field is not an external id; MultipleMatches (300) when several records match."""
+        field is not an external id; MultipleMatches (300) when several records match. `update_only`
+        (REST `?updateOnly=true`, API 61.0+) behaves like an update: no match is 404 NOT_FOUND."""
         o = self.object(obj)
         fd = o.field(ext_field) if isinstance(ext_field, str) else None
-        if fd is None or not (fd.external_id or fd.name == "Id"):
+        if fd is None or not fd.is_lookup_key:
             raise errors.external_id_field_not_found(ext_field)
         body = dict(fields)
         for key in [k for k in body if isinstance(k, str) and k.lower() == fd.name.lower()]:
@@ -500,6 +502,8 @@ class SalesforceBackend:
         if matches:
             self.update(o.name, matches[0], body, user=user, wire=wire, allow_duplicates=allow_duplicates)
             return matches[0], False
+        if update_only:
+            raise errors.not_found()
         body[fd.name] = value if wire == "json" else str(value)
         return self.create(o.name, body, user=user, wire=wire, allow_duplicates=allow_duplicates), True
 
@@ -609,6 +613,8 @@ class SalesforceBackend:
             rec["HasResponded"] = rec.get("Status") == "Responded"
         if o.name in ("Task", "Event"):
             rec["AccountId"] = self._activity_account(rec)
+        for name, formula in o.formulas.items():  # custom formula fields, in definition order
+            rec[name] = formula.evaluate(rec)
 
     def _activity_account(self, rec: dict[str, Any]) -> str | None:
         what, who = rec.get("WhatId"), rec.get("WhoId")
@@ -644,10 +650,15 @@ class SalesforceBackend:
     def add_custom_field(self, spec: dict[str, Any]) -> FieldDef:
         fd = self.schema.add_custom_field(spec)
         o = self.object(spec["object"])
+        formula = o.formulas.get(fd.name)
         for rec in self.records[o.name].values():
-            rec.setdefault(
-                fd.name, fd.default if fd.default is not None else (False if fd.type == "boolean" else None)
-            )
+            if formula is not None:  # existing records read the new formula's value at once
+                rec[fd.name] = formula.evaluate(rec)
+            else:
+                rec.setdefault(
+                    fd.name,
+                    fd.default if fd.default is not None else (False if fd.type == "boolean" else None),
+                )
         idx = self._indexes[o.name]
         idx.eq.pop(fd.name, None)
         idx.refresh_fields(o)
@@ -696,6 +707,15 @@ class SalesforceBackend:
 
     def field_editable(self, o: ObjectDef, fd: FieldDef) -> bool:
         return (o.name, fd.name) not in self.readonly_fields
+
+    def readonly_field_names(self, o: ObjectDef) -> set[str]:
+        """Fields of `o` that field-level security makes read-only for the integration user."""
+        return {f for obj, f in self.readonly_fields if obj == o.name}
+
+    def describe(self, obj: str, version: str) -> dict[str, Any]:
+        """`GET /sobjects/X/describe` as the integration user sees it (field-level security applied)."""
+        o = self.object(obj)
+        return self.schema.describe(o, version, self.readonly_field_names(o))
 
     # --- replication windows (sobjects/X/updated, /deleted) ------------------------------------------
     def updated_window(self, obj: str, start: datetime, end: datetime) -> dict[str, Any]:

@@ -67,6 +67,7 @@ class FieldDef:
     reference_to: tuple[str, ...] = ()
     relationship_name: str | None = None
     cascade_delete: bool = False
+    formula: str | None = None  # a formula field's expression (calculated=True; see formula.py)
 
     @property
     def soap_type(self) -> str:
@@ -77,11 +78,21 @@ class FieldDef:
         return self.type in TEXT_TYPES
 
     @property
+    def is_lookup_key(self) -> bool:
+        """Usable as the `{field}` of `/sobjects/X/{field}/{value}`, an upsert key (REST, composite,
+        Bulk 2.0): Id, external-id fields, and standard fields with describe's idLookup (Lead/Contact
+        Email, Account Name, User Username). SOAP upsert() docs: "On standard objects, this call can use
+        the name of any field with the idLookup instead of the external ID"."""
+        return self.external_id or self.id_lookup
+
+    @property
     def writable(self) -> bool:
         return self.createable or self.updateable
 
-    def describe(self) -> dict[str, Any]:
-        """The describe field entry (the keys real orgs return that a client is likely to read)."""
+    def describe(self, editable: bool = True) -> dict[str, Any]:
+        """The describe field entry (the keys real orgs return that a client is likely to read).
+        `editable=False`: field-level security makes the field read-only for the session's user, and
+        describe (which is evaluated for that user) then reports it neither createable nor updateable."""
         picklist = [
             {"active": True, "defaultValue": v == self.default, "label": v, "validFor": None, "value": v}
             for v in self.picklist
@@ -91,10 +102,10 @@ class FieldDef:
             "autoNumber": False,
             "byteLength": self.length * 3 if self.is_text or self.type in ("id", "reference") else 0,
             "calculated": self.calculated,
-            "calculatedFormula": None,
+            "calculatedFormula": self.formula,
             "cascadeDelete": self.cascade_delete,
             "caseSensitive": self.case_sensitive,
-            "createable": self.createable,
+            "createable": self.createable and editable,
             "custom": self.custom,
             "defaultValue": self.default if self.type == "boolean" else None,
             "defaultValueFormula": None,
@@ -125,7 +136,7 @@ class FieldDef:
             "sortable": self.type not in ("textarea", "multipicklist"),
             "type": self.type,
             "unique": self.unique,
-            "updateable": self.updateable,
+            "updateable": self.updateable and editable,
         }
 
 
@@ -145,6 +156,8 @@ class ObjectDef:
     searchable: bool = True
     custom: bool = False
     _cache: dict[str, Any] = dc_field(default_factory=dict, repr=False, compare=False)
+    # compiled formula fields by canonical name, in definition order (a formula may use earlier ones)
+    formulas: dict[str, Any] = dc_field(default_factory=dict, repr=False, compare=False)
 
     def field(self, name: str) -> FieldDef | None:
         return self.fields.get(name.lower())
@@ -327,6 +340,8 @@ class Schema:
         if not isinstance(name, str) or not _CUSTOM_NAME.match(name):
             raise SchemaError("name must be an API name ending in __c, e.g. HubSpot_Id__c")
         kind = str(spec.get("type", "string")).lower()
+        if kind == "formula":
+            return self._add_formula_field(obj, name, spec)
         ftype = CUSTOM_TYPES.get(kind)
         if ftype is None:
             raise SchemaError(
@@ -389,6 +404,68 @@ class Schema:
             else None,
         )
         obj.fields[name.lower()] = fd
+        obj.formulas = {k: v for k, v in obj.formulas.items() if k.lower() != name.lower()}
+        obj.invalidate()
+        self.custom_fields = [
+            c
+            for c in self.custom_fields
+            if not (c["object"].lower() == obj.name.lower() and c["name"].lower() == name.lower())
+        ]
+        self.custom_fields.append({**spec, "object": obj.name})
+        return fd
+
+    def _add_formula_field(self, obj: ObjectDef, name: str, spec: dict[str, Any]) -> FieldDef:
+        """{"object":"Lead","name":"Full_Name__c","type":"formula","returnType":"string",
+        "formula":"FirstName & ' ' & LastName"} (plus optional label, scale, and blank handling:
+        blankAsZero true|false or formulaTreatBlanksAs BlankAsZero|BlankAsBlank, default blanks): a read-only
+        calculated field (describe: calculated=true, calculatedFormula, createable/updateable false)."""
+        from simulator.salesforce.formula import FormulaError, compile_formula
+
+        std = obj.field(name)
+        if std is not None and not std.custom:
+            raise SchemaError(f"{obj.name}.{name} is a standard field")
+        rtype = str(spec.get("returnType", "string")).lower()
+        scale = _int(spec, "scale", 0 if rtype in ("number", "double") else 2)
+        # "Blank Field Handling": blankAsZero, or the Metadata API's formulaTreatBlanksAs
+        treat = spec.get("formulaTreatBlanksAs")
+        if treat is not None and treat not in ("BlankAsZero", "BlankAsBlank"):
+            raise SchemaError("formulaTreatBlanksAs must be BlankAsZero or BlankAsBlank")
+        blank_as_zero = spec.get("blankAsZero", treat == "BlankAsZero")
+        if not isinstance(blank_as_zero, bool):
+            raise SchemaError("blankAsZero must be true or false")
+        # A formula may use plain fields and formulas defined before it (never itself or a later one,
+        # so there are no cycles and evaluating in definition order is enough).
+        order = [n.lower() for n in obj.formulas]
+        earlier = set(order[: order.index(name.lower())] if name.lower() in order else order)
+        visible = ObjectDef(obj.name, obj.label, obj.label_plural, obj.key_prefix, fields={
+            k: f for k, f in obj.fields.items() if k != name.lower() and (f.formula is None or k in earlier)
+        })
+        try:
+            compiled = compile_formula(
+                visible, spec.get("formula"), rtype, scale=scale, blank_as_zero=blank_as_zero
+            )
+        except FormulaError as exc:
+            raise SchemaError(f"invalid formula: {exc}") from exc
+        ftype = compiled.return_type
+        fd = FieldDef(
+            name=name,
+            label=str(spec.get("label") or name[:-3].replace("_", " ")),
+            type=ftype,
+            length=1300 if ftype == "string" else 0,
+            precision=18 if ftype in ("double", "currency", "percent") else 0,
+            scale=scale if ftype in ("double", "currency", "percent") else 0,
+            nillable=ftype != "boolean",
+            createable=False,
+            updateable=False,
+            calculated=True,
+            custom=True,
+            formula=compiled.text,
+        )
+        obj.fields[name.lower()] = fd
+        obj.formulas = {  # redefinition keeps its place in the evaluation order
+            k: v for k, v in obj.formulas.items() if k.lower() != name.lower() or k == name
+        }
+        obj.formulas[name] = compiled
         obj.invalidate()
         self.custom_fields = [
             c
@@ -401,8 +478,11 @@ class Schema:
     def dump_custom(self) -> list[dict[str, Any]]:
         return [dict(c) for c in self.custom_fields]
 
-    def describe(self, obj: ObjectDef, version: str) -> dict[str, Any]:
-        """`GET /sobjects/X/describe`."""
+    def describe(
+        self, obj: ObjectDef, version: str, readonly: frozenset[str] | set[str] = frozenset()
+    ) -> dict[str, Any]:
+        """`GET /sobjects/X/describe`. `readonly`: names of fields the API user may read but not edit
+        (field-level security), reported createable=false / updateable=false."""
         out = obj.header(version)
         out.update(
             {
@@ -412,7 +492,7 @@ class Schema:
                 "defaultImplementation": None,
                 "extendedBy": None,
                 "extendsInterfaces": None,
-                "fields": [f.describe() for f in obj.fields.values()],
+                "fields": [f.describe(f.name not in readonly) for f in obj.fields.values()],
                 "implementedBy": None,
                 "implementsInterfaces": None,
                 "listviewable": None,

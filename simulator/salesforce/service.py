@@ -57,6 +57,11 @@ class SalesforceService(Service):
             backend.count_api_request()
         ctx.response_headers[LIMIT_HEADER] = backend.limit_info()
 
+    def unrouted_headers(self, sandbox: Any) -> dict[str, str]:
+        """404/405 answered by the router still report the day's API usage, like every response."""
+        backend: SalesforceBackend = sandbox.backend(self.name)
+        return {LIMIT_HEADER: backend.limit_info()}
+
     def error(self, status: int, message: str) -> ApiError:
         if status == 404 and message.startswith("No route for"):
             return errors.not_found()

@@ -101,9 +101,12 @@ class StoreRecordSource:
         out: dict[str, dict[str, Any]] = {}
         if fd.name == "Id":
             for v in values:
-                rec = self.get(o.name, v, include_deleted) if isinstance(v, str) else None
-                if rec is not None and rec["Id"][:3] == o.key_prefix:
-                    out[rec["Id"]] = rec
+                key = _exact_id(v)
+                if key is None or key[:3] != o.key_prefix:  # an id of another object never matches
+                    continue
+                rec = recs.get(key)
+                if rec is not None and self._visible(rec, include_deleted):
+                    out[key] = rec
             return list(out.values())
         idx = self.backend._indexes[o.name].eq.get(fd.name)
         if idx is None:
@@ -113,6 +116,10 @@ class StoreRecordSource:
         for v in values:
             if v is None:
                 return None  # `= null` is not in the index: scan
+            if fd.type in ("id", "reference"):  # the index holds 18-char ids; SOQL accepts 15 or 18
+                v = _exact_id(v)
+                if v is None:
+                    continue
             for rid in idx.get(index_key(v), ()):
                 rec = recs[rid]
                 if self._visible(rec, include_deleted):
@@ -170,3 +177,11 @@ class StoreRecordSource:
 
     def count(self, obj: str, include_deleted: bool = False) -> int:
         return self.backend.count(obj, include_deleted)
+
+
+def _exact_id(value: Any) -> str | None:
+    """The stored 18-character form of a SOQL id literal, matched case-sensitively as SOQL does: the
+    first 15 characters as written plus their checksum (a lower-cased 18-character id finds nothing)."""
+    if not isinstance(value, str) or len(value) not in (15, 18) or not value.isascii() or not value.isalnum():
+        return None
+    return value[:15] + ids.checksum(value[:15])

@@ -101,7 +101,7 @@ def ingest_root(ctx: Ctx, version: str) -> Response:
         if not isinstance(raw_ext, str) or not raw_ext:
             raise invalid_job("InvalidJob : External ID was blank for upsert operation")
         fd = o.field(raw_ext)
-        if fd is None or not (fd.external_id or fd.name == "Id"):
+        if fd is None or not fd.is_lookup_key:
             raise invalid_job(f"InvalidJob : The field {raw_ext} is not an External ID field on {o.name}")
         ext = fd.name
     now = backend.now()

@@ -302,7 +302,7 @@ def upsert(ctx: Ctx, version: str, obj: str, field: str) -> Response:
     backend = _backend(ctx)
     o = backend.object(obj)
     fd = o.field(field)
-    if fd is None or not (fd.external_id or fd.name == "Id"):
+    if fd is None or not fd.is_lookup_key:
         raise errors.external_id_field_not_found(field)
     body = _body(ctx)
     all_or_none = _flag(body, "allOrNone")

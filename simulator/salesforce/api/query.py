@@ -42,12 +42,8 @@ def run_soql(backend: SalesforceBackend, text: str, include_deleted: bool) -> Qu
     """Parse and execute `text` against the store; SoqlError becomes the REST 400 list."""
     try:
         return execute(parse(text), backend.schema, backend.source, backend.now, include_deleted)
-    except SoqlError as err:
+    except SoqlError as err:  # the parser caps nesting (MAX_NESTING), so no RecursionError reaches here
         raise soql_error(err) from None
-    except RecursionError:  # absurdly nested input: still a malformed query, not a crash
-        raise SalesforceError(
-            400, "MALFORMED_QUERY", "unexpected token: query is nested too deeply"
-        ) from None
 
 
 def bound_fields(backend: SalesforceBackend, text: str) -> tuple[str, tuple[BoundPath, ...]]:

@@ -56,7 +56,7 @@ def object_root(ctx: Ctx, version: str, obj: str) -> Response:
 def describe(ctx: Ctx, version: str, obj: str) -> Response:
     v = check_version(version)
     backend = _backend(ctx)
-    return json_response(backend.schema.describe(backend.object(obj), v))
+    return json_response(backend.describe(obj, v))
 
 
 def record(ctx: Ctx, version: str, obj: str, rid: str) -> Response:
@@ -99,13 +99,20 @@ def by_field(ctx: Ctx, version: str, obj: str, field: str, value: str) -> Respon
     method = ctx.request.method
     raw_value = external_id_value(ctx, value)
     fd = o.field(field)
-    if fd is None or not (fd.external_id or fd.name == "Id"):
+    if fd is None or not fd.is_lookup_key:
         raise errors.external_id_field_not_found(field)
     try:
         if method in ("PATCH", "POST"):
             body = json_object(ctx)
             rid, created = backend.upsert(
-                o.name, fd.name, raw_value, body, user=user_id(ctx), allow_duplicates=allow_duplicates(ctx)
+                o.name,
+                fd.name,
+                raw_value,
+                body,
+                user=user_id(ctx),
+                allow_duplicates=allow_duplicates(ctx),
+                # API 61.0+: "prevents a new record from being created" (resources_sobject_upsert_patch)
+                update_only=float(v) >= 61.0 and method == "PATCH" and ctx.arg_bool("updateOnly"),
             )
             result = {"id": rid, "success": True, "errors": [], "created": created}
             if created:

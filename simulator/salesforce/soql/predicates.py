@@ -41,6 +41,8 @@ def _text(v: Any) -> str | None:
 
 
 def _id(v: Any) -> str | None:
+    """Ids compare on their case-sensitive 15-character form: a 15- or an 18-character literal matches,
+    a lower-cased 18-character one does not (real SOQL returns no rows for it)."""
     s = v if isinstance(v, str) else str(v)
     return s[:15] if s else None
 

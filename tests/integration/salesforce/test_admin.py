@@ -20,6 +20,11 @@ V = "/services/data/v59.0"
         ("fields", {"object": "Lead", "name": "A__c", "type": "checkbox", "externalId": True}),
         ("fields", {"object": "Lead", "name": "A__c", "type": "string", "length": -1}),
         ("fields", {"object": "Lead", "name": "A__c", "type": "reference"}),
+        ("fields", {"object": "Lead", "name": "F__c", "type": "formula"}),
+        ("fields", {"object": "Lead", "name": "F__c", "type": "formula", "formula": ["x"]}),
+        ("fields", {"object": "Lead", "name": "F__c", "type": "formula", "formula": "1", "returnType": "blob"}),
+        ("fields", {"object": "Lead", "name": "F__c", "type": "formula", "formula": "1", "blankAsZero": "y"}),
+        ("fields", {"object": "Lead", "name": "Email", "type": "formula", "formula": "1"}),
         (
             "validation-rules",
             {"object": "Lead", "condition": {"field": "Email", "op": "equals", "value": {"x": 1}}},

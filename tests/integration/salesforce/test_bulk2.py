@@ -259,3 +259,26 @@ def test_query_job_on_the_wire(api, sandbox: Sandbox) -> None:  # noqa: ANN001
     ] == [created["id"]]
     assert requests.delete(url, headers=SESSION_HEADERS).status_code == 204
     _err(requests.get(f"{url}/results", headers=SESSION_HEADERS), "NOT_FOUND", 404)
+
+
+def test_upsert_keyed_on_an_id_lookup_field(sf) -> None:  # noqa: ANN001
+    """Bulk 2.0 and composite upserts accept a standard idLookup field (Lead.Email) as the key."""
+    sf.Lead.create({"LastName": "Old", "Company": "C", "Email": "keep@example.com"})
+    [res] = sf.bulk2.Lead.upsert(
+        records=[
+            {"Email": "keep@example.com", "LastName": "Updated", "Company": "C"},
+            {"Email": "new@example.com", "LastName": "New", "Company": "C"},
+        ],
+        external_id_field="Email",
+        wait=0,
+    )
+    assert (res["numberRecordsProcessed"], res["numberRecordsFailed"]) == (2, 0)
+    created = {r["Email"]: r["sf__Created"] for r in _rows(sf.bulk2.Lead.get_successful_records(res["job_id"]))}
+    assert created == {"keep@example.com": "false", "new@example.com": "true"}
+    out = sf.restful(
+        "composite/sobjects/Lead/Email",
+        method="PATCH",
+        json={"records": [{"attributes": {"type": "Lead"}, "Email": "new@example.com", "Title": "T"}]},
+    )
+    assert out[0]["success"] is True and out[0]["created"] is False
+    assert sf.Lead.get_by_custom_id("Email", "new@example.com")["Title"] == "T"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from .sf_control import add_hubspot_id_field
 
 OBJECTS = {
@@ -107,3 +109,27 @@ def test_custom_fields_appear_in_describe(sf, live) -> None:  # noqa: ANN001
     )
     rec = sf.Lead.get(sf.Lead.create({"LastName": "c", "Company": "d"})["id"])
     assert "HubSpot_Id__c" in rec and rec["HubSpot_Id__c"] is None
+
+
+def test_formula_fields_through_the_client(sf, live) -> None:  # noqa: ANN001
+    from simple_salesforce.exceptions import SalesforceMalformedRequest
+
+    from .sf_control import control
+
+    spec = {"object": "Lead", "name": "Greeting__c", "type": "formula", "returnType": "string",
+            "formula": "'Dear ' & BLANKVALUE(FirstName, 'customer')"}
+    assert control(live.salesforce_url, "fields", spec).status_code == 201
+    bad = control(live.salesforce_url, "fields", {**spec, "formula": "'Dear ' & Nickname__c"})
+    assert bad.status_code == 400 and "Nickname__c does not exist" in bad.json()["error"]
+    f = {x["name"]: x for x in sf.Lead.describe()["fields"]}["Greeting__c"]
+    assert (f["calculated"], f["calculatedFormula"], f["createable"], f["updateable"], f["type"]) == (
+        True, spec["formula"], False, False, "string"
+    )
+    rid = sf.Lead.create({"LastName": "Lovelace", "Company": "AE"})["id"]
+    assert sf.Lead.get(rid)["Greeting__c"] == "Dear customer"
+    sf.Lead.update(rid, {"FirstName": "Ada"})
+    rows = sf.query("SELECT Greeting__c FROM Lead WHERE Greeting__c = 'dear ADA'")["records"]
+    assert [r["Greeting__c"] for r in rows] == ["Dear Ada"]
+    with pytest.raises(SalesforceMalformedRequest) as info:
+        sf.Lead.update(rid, {"Greeting__c": "Hi"})
+    assert info.value.content[0]["errorCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"

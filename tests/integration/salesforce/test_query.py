@@ -40,6 +40,30 @@ def test_query_shape_relationships_and_formats(sf, sandbox: Sandbox) -> None:  #
     assert lone["Account"] is None  # a null reference renders as null, not as an empty object
 
 
+def test_ids_in_where_accept_15_and_18_characters(sf, sandbox: Sandbox) -> None:  # noqa: ANN001
+    """Id and reference fields match a 15- or 18-character id, case-sensitively (indexed lookups and
+    scans alike): a lower-cased 18-character id finds nothing in real SOQL either
+    (salesforce.stackexchange.com/questions/50163)."""
+    backend = sandbox.backend("salesforce")
+    acc = backend.create("Account", {"Name": "Parent Co"})
+    con = backend.create("Contact", {"LastName": "Kid", "AccountId": acc})
+    backend.create("Contact", {"LastName": "Other"})
+
+    def ids_of(where: str) -> list[str]:
+        return [r["Id"] for r in sf.query(f"SELECT Id FROM Contact WHERE {where}")["records"]]
+
+    for form in (acc, acc[:15]):
+        assert ids_of(f"AccountId = '{form}'") == [con], form
+        assert ids_of(f"AccountId IN ('{form}')") == [con], form
+        assert ids_of(f"LastName = 'Kid' AND AccountId = '{form}'") == [con], form  # scan path
+    for form in (acc.lower(), acc[:15].lower()):
+        assert ids_of(f"AccountId = '{form}'") == [], form
+        assert ids_of(f"LastName = 'Kid' AND AccountId = '{form}'") == [], form
+    assert ids_of(f"Id = '{con[:15]}'") == [con]
+    assert ids_of(f"Id = '{con.lower()}'") == []
+    assert ids_of(f"AccountId != '{acc[:15]}'") == [ids_of("LastName = 'Other'")[0]]
+
+
 def test_count_and_api_version_in_urls(sf, sandbox: Sandbox) -> None:  # noqa: ANN001
     _leads(sandbox, 3)
     assert sf.query("SELECT COUNT() FROM Lead") == {"totalSize": 3, "done": True, "records": []}

@@ -182,14 +182,33 @@ def test_custom_field_external_id_get_and_upsert(sf, live) -> None:  # noqa: ANN
     with pytest.raises(SalesforceResourceNotFound):
         sf.Lead.get_by_custom_id("HubSpot_Id__c", "missing")
     with pytest.raises(SalesforceResourceNotFound) as info:
-        sf.Lead.upsert("Email/a@b.io", {"LastName": "x"})  # not an external id field
-    assert "Provided external ID field does not exist" in info.value.content[0]["message"]
+        sf.Lead.upsert("Title/a", {"LastName": "x"})  # neither an external id nor an idLookup field
+    assert info.value.content == [
+        {"message": "Provided external ID field does not exist or is not accessible: Title", "errorCode": "NOT_FOUND"}
+    ]
     with pytest.raises(SalesforceMalformedRequest) as info:
         sf.Lead.create(
             {"LastName": "Dup", "Company": "C", "HubSpot_Id__c": "HS 101"}
         )  # unique, case-insensitive
     assert info.value.content[0]["errorCode"] == "DUPLICATE_VALUE"
     assert found["Id"] in info.value.content[0]["message"]
+
+
+def test_id_lookup_standard_fields_work_as_upsert_keys(sf) -> None:  # noqa: ANN001
+    """Standard idLookup fields (Lead/Contact Email, Account Name, User Username) key get/upsert like
+    an external id: the REST docs' own example is `/sobjects/Lead/Email/{address}`."""
+    email = {f["name"]: f for f in sf.Lead.describe()["fields"]}["Email"]
+    assert (email["idLookup"], email["externalId"]) == (True, False)
+    raw = sf.Lead.upsert("Email/grace@example.com", {"LastName": "Hopper", "Company": "Navy"}, raw_response=True)
+    assert raw.status_code == 201 and raw.json()["created"] is True
+    assert sf.Lead.upsert("Email/GRACE@example.com", {"Title": "RADM"}) == 200  # case-insensitive match
+    assert sf.Lead.get_by_custom_id("Email", "grace@example.com")["Title"] == "RADM"
+    sf.Lead.create({"LastName": "Twin", "Company": "Navy", "Email": "grace@example.com"})
+    with pytest.raises(SalesforceMoreThanOneRecord):
+        sf.Lead.upsert("Email/grace@example.com", {"Title": "x"})  # Email is not unique: 300
+    assert sf.Account.upsert("Name/Acme", {"Industry": "Banking"}) == 201
+    assert sf.Account.get_by_custom_id("Name", "Acme")["Industry"] == "Banking"
+    assert sf.User.get_by_custom_id("Username", "integration@example.com")["IsActive"] is True
 
 
 def test_upsert_by_id_and_ambiguous_external_id(sf, live) -> None:  # noqa: ANN001
@@ -284,6 +303,15 @@ def test_validation_and_duplicate_rules_and_field_permissions(sf, live) -> None:
         sf.Lead.update(first, {"Title": "Boss"})
     assert info.value.content[0]["errorCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
     assert info.value.content[0]["fields"] == ["Title"]
+    # describe is evaluated for the session's user: field-level read-only shows there too
+    title = {f["name"]: f for f in sf.Lead.describe()["fields"]}["Title"]
+    assert (title["createable"], title["updateable"]) == (False, False)
+    assert control(
+        base, "field-permissions", {"object": "Lead", "field": "Title", "editable": True}
+    ).status_code == 200
+    title = {f["name"]: f for f in sf.Lead.describe()["fields"]}["Title"]
+    assert (title["createable"], title["updateable"]) == (True, True)
+    sf.Lead.update(first, {"Title": "Boss"})
 
 
 def test_lead_conversion_and_merge(sf, live) -> None:  # noqa: ANN001

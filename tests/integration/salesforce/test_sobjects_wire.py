@@ -60,6 +60,17 @@ def test_unknown_paths_versions_and_methods(api) -> None:  # noqa: ANN001
     assert ok.json()["urls"]["describe"] == "/services/data/v61.0/sobjects/Lead/describe"
 
 
+def test_router_404_and_405_carry_the_limit_header(api) -> None:  # noqa: ANN001
+    """Responses the router answers itself (no route, wrong verb) report usage like every other."""
+    base = api.salesforce_url
+    no_route = requests.get(f"{base}{V}/nothing/here", headers=SESSION_HEADERS)
+    assert no_route.status_code == 404
+    assert re.fullmatch(r"api-usage=\d+/15000", no_route.headers["Sforce-Limit-Info"])
+    wrong_verb = requests.put(f"{base}/services/data/", headers=SESSION_HEADERS)
+    assert wrong_verb.status_code == 405
+    assert re.fullmatch(r"api-usage=\d+/15000", wrong_verb.headers["Sforce-Limit-Info"])
+
+
 def test_upsert_statuses_and_multiple_choices_body(api) -> None:  # noqa: ANN001
     base = api.salesforce_url
     add_hubspot_id_field(base, unique=False)
@@ -88,6 +99,27 @@ def test_upsert_statuses_and_multiple_choices_body(api) -> None:  # noqa: ANN001
     _is_error_list(body_clash, "INVALID_FIELD", 400)
     gone = requests.delete(f"{base}{V}/sobjects/Lead/HubSpot_Id__c/zz", headers=SESSION_HEADERS)
     _is_error_list(gone, "NOT_FOUND", 404)
+
+
+def test_upsert_update_only(api) -> None:  # noqa: ANN001
+    """`?updateOnly=true` (API 61.0+) makes the upsert an update: no match is 404, nothing created."""
+    base = api.salesforce_url
+    add_hubspot_id_field(base)
+    v61 = "/services/data/v61.0/sobjects/Lead/HubSpot_Id__c"
+    miss = requests.patch(f"{base}{v61}/new-1", params={"updateOnly": "true"}, json=LEAD,
+                          headers=SESSION_HEADERS)
+    _is_error_list(miss, "NOT_FOUND", 404)
+    count = requests.get(f"{base}{V}/query", params={"q": "SELECT COUNT() FROM Lead"}, headers=SESSION_HEADERS)
+    assert count.json()["totalSize"] == 0
+    created = requests.patch(f"{base}{v61}/new-1", json=LEAD, headers=SESSION_HEADERS)
+    assert created.status_code == 201
+    hit = requests.patch(f"{base}{v61}/new-1", params={"updateOnly": "true"}, json={"Title": "x"},
+                         headers=SESSION_HEADERS)
+    assert hit.status_code == 200 and hit.json()["created"] is False
+    # before 61.0 the parameter does not exist: an ordinary upsert
+    old = requests.patch(f"{base}/services/data/v60.0/sobjects/Lead/HubSpot_Id__c/new-2",
+                         params={"updateOnly": "true"}, json=LEAD, headers=SESSION_HEADERS)
+    assert old.status_code == 201
 
 
 def test_metadata_relationship_traversal_and_updated_encoding(api) -> None:  # noqa: ANN001

@@ -479,3 +479,22 @@ def test_rows_survive_copy_and_pickle(run: Run) -> None:
         assert clone == row
         assert (clone.sobject_type, clone.record_id) == ("Lead", "00Q000000000001AAA")
         assert clone["Owner"].sobject_type == "User"
+
+
+def test_deepest_allowed_nesting_runs_within_the_default_recursion_limit(run: Run) -> None:
+    """The parser's MAX_NESTING cap is what keeps bind/evaluate away from RecursionError: a query at
+    the cap runs (under a recursion limit lower than CPython's default), one past it is MALFORMED_QUERY."""
+    import sys
+
+    from simulator.salesforce.soql.parser import MAX_NESTING
+
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(600)
+    try:
+        nots = "NOT " * (MAX_NESTING - 1) + "LastName = 'Lovelace'"
+        assert isinstance(run(f"SELECT Id FROM Lead WHERE {nots}").total_size, int)
+        parens = "(" * (MAX_NESTING - 1) + "LastName = 'Lovelace'" + ")" * (MAX_NESTING - 1)
+        assert nums(run(f"SELECT Id FROM Lead WHERE {parens}")) == [1]
+        assert error(run, f"SELECT Id FROM Lead WHERE NOT {nots}").error_code == "MALFORMED_QUERY"
+    finally:
+        sys.setrecursionlimit(old)
