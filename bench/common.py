@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,10 +34,12 @@ def bare_app() -> Flask:
 
 @contextmanager
 def bare_inprocess() -> Iterator[str]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        import re
-
+    # Usually entered inside an InProcessTransport, which is itself a `responses` mock: everything
+    # that is not the bare endpoint passes through to whatever `send` is active now (that mock).
+    outer_send = requests.adapters.HTTPAdapter.send
+    with responses.RequestsMock(assert_all_requests_are_fired=False, real_adapter_send=outer_send) as mock:
         mock.add_callback("POST", re.compile(re.escape(BARE_URL) + r"/.*"), callback=InProcessTransport._callback(bare_app(), BARE_URL))
+        mock.add_passthru(re.compile(r"https?://(?!" + re.escape(BARE_URL.split("://", 1)[1]) + r")"))
         yield BARE_URL
 
 

@@ -17,7 +17,7 @@ delete drops them; a merge moves the merged record's edges to the primary.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from simulator.hubspot.errors import HubSpotError, not_found, validation
@@ -66,6 +66,9 @@ ASSOCIATION_TYPES: list[AssocType] = [
     *_pair("deals", "companies", 5, 6, "Primary"),
 ]
 _HAS_PRIMARY = {279, 280, 341, 342}
+# USER_DEFINED label ids are assigned by the portal; the fake counts from here (assumed range) so they
+# never collide with a HUBSPOT_DEFINED id.
+FIRST_CUSTOM_TYPE_ID = 1000
 _BY_ID: dict[tuple[str, str, int], AssocType] = {
     (t.from_type, t.to_type, t.type_id): t for t in ASSOCIATION_TYPES
 }
@@ -113,10 +116,6 @@ def default_type(from_type: str, to_type: str) -> AssocType | None:
     return None
 
 
-def types_for(from_type: str, to_type: str) -> list[AssocType]:
-    return [t for t in ASSOCIATION_TYPES if t.from_type == from_type and t.to_type == to_type]
-
-
 Key = tuple[str, str, str, str]  # from_type, from_id, to_type, to_id
 
 
@@ -126,9 +125,88 @@ class AssociationStore:
         self.edges: dict[Key, set[int]] = {}
         # (type, id) -> {(to_type, to_id)}: an index so per-record reads do not scan every edge.
         self._out: dict[tuple[str, str], set[tuple[str, str]]] = {}
+        # USER_DEFINED labels this portal created (the schema API): (from, to, typeId) -> type.
+        self.custom: dict[tuple[str, str, int], AssocType] = {}
+        self.next_custom_id = FIRST_CUSTOM_TYPE_ID
         subscribe = getattr(backend, "subscribe", None)
         if subscribe is not None:
             subscribe(self._on_change)
+
+    # --- association types (HubSpot's defaults + this portal's labels) ----------------------------
+    def type_by_id(self, from_type: str, to_type: str, type_id: int) -> AssocType | None:
+        key = (from_type, to_type, type_id)
+        return _BY_ID.get(key) or self.custom.get(key)
+
+    def _type(self, from_type: str, to_type: str, type_id: int) -> AssocType:
+        found = self.type_by_id(from_type, to_type, type_id)
+        if found is None:  # a label deleted while edges still carried it is stripped at deletion
+            raise KeyError((from_type, to_type, type_id))
+        return found
+
+    def all_types(self) -> list[AssocType]:
+        return [*ASSOCIATION_TYPES, *self.custom.values()]
+
+    def types_for(self, from_type: str, to_type: str) -> list[AssocType]:
+        return [t for t in self.all_types() if t.from_type == from_type and t.to_type == to_type]
+
+    def create_label(self, from_type: str, to_type: str, body: Any) -> list[AssocType]:
+        """POST .../labels {"label", "name", "inverseLabel"?}: a USER_DEFINED type each way (paired
+        when inverseLabel is given, else both directions carry `label`). Returns [forward, inverse]."""
+        if not isinstance(body, dict):
+            raise validation("The request body must be an object with label and name")
+        label, name, inverse = body.get("label"), body.get("name"), body.get("inverseLabel")
+        if not isinstance(label, str) or not label.strip() or not isinstance(name, str) or not name.strip():
+            raise validation(
+                "label and name are required strings",
+                errors=[
+                    {"message": "must not be null", "in": k} for k in ("label", "name") if not body.get(k)
+                ],
+            )
+        if inverse is not None and (not isinstance(inverse, str) or not inverse.strip()):
+            raise validation("inverseLabel must be a non-empty string")
+        taken = {t.label.lower() for t in self.types_for(from_type, to_type) if t.label}
+        if label.lower() in taken:
+            raise validation(
+                f"An association label named '{label}' already exists between {from_type} and {to_type}"
+            )
+        forward_id, inverse_id = self.next_custom_id, self.next_custom_id + 1
+        self.next_custom_id += 2
+        forward = AssocType(from_type, to_type, forward_id, inverse_id, label, "USER_DEFINED")
+        back = AssocType(to_type, from_type, inverse_id, forward_id, inverse or label, "USER_DEFINED")
+        self.custom[(from_type, to_type, forward_id)] = forward
+        self.custom[(to_type, from_type, inverse_id)] = back
+        return [forward, back]
+
+    def _custom(self, from_type: str, to_type: str, type_id: Any) -> AssocType:
+        found = self.custom.get((from_type, to_type, type_id)) if isinstance(type_id, int) else None
+        if found is None:
+            raise not_found(f"No USER_DEFINED association type {type_id} between {from_type} and {to_type}")
+        return found
+
+    def update_label(self, from_type: str, to_type: str, body: Any) -> None:
+        """PUT .../labels {"associationTypeId", "label", "inverseLabel"?}."""
+        if not isinstance(body, dict) or not isinstance(body.get("label"), str) or not body["label"].strip():
+            raise validation("associationTypeId (integer) and label (string) are required")
+        forward = self._custom(from_type, to_type, body.get("associationTypeId"))
+        inverse = body.get("inverseLabel")
+        if inverse is not None and (not isinstance(inverse, str) or not inverse.strip()):
+            raise validation("inverseLabel must be a non-empty string")
+        back = self.custom[(to_type, from_type, forward.inverse_id)]
+        self.custom[(from_type, to_type, forward.type_id)] = replace(forward, label=body["label"])
+        if inverse is not None or back.label == forward.label:  # an unpaired label renames both ways
+            self.custom[(to_type, from_type, back.type_id)] = replace(back, label=inverse or body["label"])
+
+    def delete_label(self, from_type: str, to_type: str, type_id: int) -> None:
+        """DELETE .../labels/{id}: the label goes both ways; records keep their (unlabeled)
+        association (assumed: the docs do not say what happens to associations that used it)."""
+        forward = self._custom(from_type, to_type, type_id)
+        for (a, _, b, _), ids in list(self.edges.items()):
+            if (a, b) == (from_type, to_type):
+                ids.discard(forward.type_id)
+            if (a, b) == (to_type, from_type):  # both branches for a same-type pair (contact↔contact)
+                ids.discard(forward.inverse_id)
+        del self.custom[(from_type, to_type, forward.type_id)]
+        self.custom.pop((to_type, from_type, forward.inverse_id), None)
 
     # --- queries ------------------------------------------------------------------------------------
     def type_ids(self, from_type: str, from_id: str, to_type: str, to_id: str) -> set[int]:
@@ -144,7 +222,9 @@ class AssociationStore:
         for tt, tid in self._out.get((from_type, from_id), set()):
             ids = self.edges.get((from_type, from_id, tt, tid))
             if tt == to_type and ids and live_record(self.backend, tt, tid):
-                out.append((tid, sorted((_BY_ID[(from_type, tt, i)] for i in ids), key=lambda t: t.type_id)))
+                out.append(
+                    (tid, sorted((self._type(from_type, tt, i) for i in ids), key=lambda t: t.type_id))
+                )
         out.sort(key=lambda item: _id_key(item[0]))
         return out
 
@@ -171,7 +251,7 @@ class AssociationStore:
                 "associationCategory must be HUBSPOT_DEFINED|USER_DEFINED|INTEGRATOR_DEFINED and "
                 "associationTypeId an integer"
             )
-        found = _BY_ID.get((from_type, to_type, type_id))
+        found = self.type_by_id(from_type, to_type, type_id)
         if found is None or found.category != category:
             raise validation(
                 f"{category} {type_id} is not a valid association type between {from_type} and {to_type}"
@@ -195,7 +275,7 @@ class AssociationStore:
         forward = self._edge((from_type, from_id, to_type, to_id))
         added = wanted - forward
         for type_id in added:
-            t = _BY_ID[(from_type, to_type, type_id)]
+            t = self._type(from_type, to_type, type_id)
             if t.label == "Primary":  # one primary company per contact/deal: the new one replaces the old
                 for tt, tid in list(self._out.get((from_type, from_id), set())):
                     ids = self.edges.get((from_type, from_id, tt, tid), set())
@@ -205,7 +285,7 @@ class AssociationStore:
             self._edge((to_type, to_id, from_type, from_id)).add(t.inverse_id)
         if added:
             self._emit(from_type, from_id, to_type, to_id, removed=False)
-        return sorted((_BY_ID[(from_type, to_type, i)] for i in forward), key=lambda t: t.type_id)
+        return sorted((self._type(from_type, to_type, i) for i in forward), key=lambda t: t.type_id)
 
     def remove(
         self, from_type: str, from_id: str, to_type: str, to_id: str, type_ids: set[int] | None = None
@@ -229,7 +309,7 @@ class AssociationStore:
             return False
         current -= gone
         back = self.edges.get((to_type, to_id, from_type, from_id), set())
-        back -= {_BY_ID[(from_type, to_type, i)].inverse_id for i in gone}
+        back -= {self._type(from_type, to_type, i).inverse_id for i in gone}
         for k in (key, (to_type, to_id, from_type, from_id)):
             if not self.edges.get(k):
                 self.edges.pop(k, None)
@@ -262,7 +342,7 @@ class AssociationStore:
             for spec in item["types"]:
                 type_id = spec.get("associationTypeId") if isinstance(spec, dict) else None
                 candidates = [
-                    t for t in ASSOCIATION_TYPES if t.from_type == from_type and t.type_id == type_id
+                    t for t in self.all_types() if t.from_type == from_type and t.type_id == type_id
                 ]
                 if not candidates:
                     raise validation(f"{type_id} is not a valid association type id for {from_type}")
@@ -314,7 +394,7 @@ class AssociationStore:
         for key in self._keys_from(object_type, old_id):
             ids = self.edges.get(key, set())
             _, _, to_type, to_id = key
-            types = [_BY_ID[(object_type, to_type, i)] for i in ids]
+            types = [self._type(object_type, to_type, i) for i in ids]
             self._remove(object_type, old_id, to_type, to_id, None)
             if to_id != new_id and types and live_record(self.backend, to_type, to_id) is not None:
                 with contextlib.suppress(HubSpotError):  # the primary may be gone; nothing to move onto
@@ -344,9 +424,20 @@ class AssociationStore:
 
     # --- snapshots ----------------------------------------------------------------------------------
     def dump(self) -> dict[str, Any]:
-        return {"edges": [[*k, sorted(v)] for k, v in self.edges.items() if v]}
+        return {
+            "edges": [[*k, sorted(v)] for k, v in self.edges.items() if v],
+            "custom": [
+                [t.from_type, t.to_type, t.type_id, t.inverse_id, t.label] for t in self.custom.values()
+            ],
+            "next_custom_id": self.next_custom_id,
+        }
 
     def load(self, data: dict[str, Any]) -> None:
+        self.custom = {
+            (a, b, i): AssocType(a, b, i, inv, label, "USER_DEFINED")
+            for a, b, i, inv, label in data.get("custom", [])
+        }
+        self.next_custom_id = int(data.get("next_custom_id", FIRST_CUSTOM_TYPE_ID))
         self.edges = {(a, b, c, d): set(ids) for a, b, c, d, ids in data.get("edges", [])}
         self._out = {}
         for a, b, c, d in self.edges:

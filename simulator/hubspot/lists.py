@@ -413,6 +413,8 @@ class ListStore:
             self._refresh_relative(hub_list)
 
     def _on_change(self, event: ChangeEvent) -> None:
+        if not self.lists:  # the common case (bulk loads): no list can be affected
+            return
         if event.kind in ("deletion", "privacyDeletion"):
             self._drop_everywhere(event.object_type, event.object_id)
             self._cascade(event.object_type, [event.object_id])

@@ -1,6 +1,14 @@
 """CRM owners (`/crm/v3/owners`): HubSpot users records can be assigned to. Seeded deterministically
-from the sandbox seed, always including the integration user (integration@example.com — the same
-login the Salesforce fake uses) so owner mapping between the two systems can be tested."""
+from the sandbox seed, in this order:
+
+1. the integration user (integration@example.com — the same login the Salesforce fake uses);
+2. three HubSpot-only users with seeded Faker names (no Salesforce user has their email: scenarios
+   use `$hubspot_owner:#2` as "an owner with no Salesforce user");
+3. the Salesforce fake's other seeded users, same email and name (alice.admin@, bob.sales@), so owner
+   mapping by name and email works both ways for them.
+
+The Salesforce fake owns its users; the list here mirrors it (a test pins that they agree) rather
+than importing it, so neither fake depends on the other."""
 
 from __future__ import annotations
 
@@ -12,6 +20,11 @@ from simulator.hubspot.errors import validation
 
 INTEGRATION_EMAIL = "integration@example.com"
 SEEDED_EXTRA_OWNERS = 3
+# (email, firstName, lastName) of the Salesforce fake's seeded users other than the integration user.
+SALESFORCE_USERS = (
+    ("alice.admin@example.com", "Alice", "Admin"),
+    ("bob.sales@example.com", "Bob", "Sales"),
+)
 
 
 class OwnerStore:
@@ -29,6 +42,8 @@ class OwnerStore:
         for _ in range(SEEDED_EXTRA_OWNERS):
             first, last = fake.first_name(), fake.last_name()
             self.add(f"{first}.{last}@example.com".lower(), first, last)
+        for email, first, last in SALESFORCE_USERS:
+            self.add(email, first, last)
 
     def add(
         self,
@@ -66,6 +81,16 @@ class OwnerStore:
         }
         self.owners.append(owner)
         return owner
+
+    def archive(self, key: str) -> dict[str, Any] | None:
+        """Deactivate the active owner with this id or email (as when its HubSpot user is removed):
+        it keeps its id and moves to `?archived=true`. None when there is no such active owner."""
+        for o in self.owners:
+            if not o["archived"] and key in (o["id"], o["email"].lower()):
+                o["archived"] = True
+                o["updatedAt"] = iso_ms(self.backend.sandbox.clock.now())
+                return o
+        return None
 
     def page(self, email: str | None, archived: bool) -> list[dict[str, Any]]:
         return [

@@ -98,6 +98,10 @@ class RecordStore:
         self._unique: dict[tuple[str, str], dict[str, str]] = {}
         # (object_type, merged id) -> primary id
         self._merged: dict[tuple[str, str], str] = {}
+        # Bumped on every (un)index, i.e. every create/update/archive/restore/merge/delete/load:
+        # search caches its lastmodifieddate index per object type against it.
+        self.generation = 0
+        self.search_cache: dict[str, Any] = {}
 
     # --- object types -------------------------------------------------------------------------------
     def _add_aliases(self, name: str, type_id: str, singular: str) -> None:
@@ -226,6 +230,7 @@ class RecordStore:
         )
 
     def _index(self, object_type: str, record: Record) -> None:
+        self.generation += 1
         for prop in self._unique_props(object_type):
             value = record.properties.get(prop)
             if value:
@@ -234,6 +239,7 @@ class RecordStore:
                 ] = record.id
 
     def _unindex(self, object_type: str, record: Record) -> None:
+        self.generation += 1
         for prop in self._unique_props(object_type):
             value = record.properties.get(prop)
             index = self._unique.get((object_type, prop))
@@ -415,6 +421,7 @@ class RecordStore:
             self.register_type(name, type_id)
         self._tables = {}
         self._unique = {}
+        self.generation += 1
         for name, raw in data.get("tables", {}).items():
             table = _Table(next_id=raw["next_id"], ids=list(raw["ids"]))
             for rid, props, created, updated, archived, archived_at, history in raw["records"]:

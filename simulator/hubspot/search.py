@@ -8,6 +8,8 @@ record's own integer fields).
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import operator
 import re
 from collections.abc import Callable
@@ -137,6 +139,13 @@ def compile_filter(catalog: PropertyCatalog, object_type: str, f: Filter) -> Pre
             return contains
         return lambda r: not contains(r)
     target = _coerce(kind, f.value, name)
+    if kind == "string" and op == "EQ":  # the commonest filter (email, enumerations): no helper calls
+
+        def equals(r: Record) -> bool:
+            v = r.properties.get(name)
+            return v is not None and v.lower() == target
+
+        return equals
     if op == "BETWEEN":
         high = _coerce(kind, f.high_value, name)
 
@@ -173,34 +182,58 @@ def run(
     sort: Sort | None,
     query: str | None,
 ) -> list[Record]:
-    """Matching records, sorted (default: by id ascending, as HubSpot's default order by creation)."""
+    """Every matching record, sorted (default: by id ascending, as HubSpot's default order by creation)."""
+    matches, _ = run_page(catalog, records, object_type, groups, sort, query, 0, None)
+    return matches
+
+
+def run_page(
+    catalog: PropertyCatalog,
+    records: list[Record] | Any,
+    object_type: str,
+    groups: list[list[Filter]],
+    sort: Sort | None,
+    query: str | None,
+    offset: int,
+    limit: int | None,
+) -> tuple[list[Record], int]:
+    """(records[offset : offset + limit] of the sorted matches, total number of matches). Only the
+    first offset + limit matches are ever ordered (a heap, not a full sort): paging stops at 10,000."""
     compiled = [[compile_filter(catalog, object_type, f) for f in group] for group in groups if group]
-    out: list[Record] = []
-    text_props = catalog.searchable(object_type)
+    if not compiled:
+        matched = list(records)
+    elif len(compiled) == 1 and len(compiled[0]) == 1:
+        only = compiled[0][0]
+        matched = [r for r in records if only(r)]
+    elif len(compiled) == 1:
+        group = compiled[0]
+        matched = [r for r in records if all(p(r) for p in group)]
+    else:
+        matched = [r for r in records if any(all(p(r) for p in g) for g in compiled)]
     q = query.strip().lower() if query else ""
-    for r in records:
-        if compiled and not any(all(p(r) for p in group) for group in compiled):
-            continue
-        if q and not _text_match(r, q, text_props):
-            continue
-        out.append(r)
-    if sort is not None:
-        get, _ = _value_getter(catalog, object_type, sort.property_name)
-        keyed = []
-        absent = []
-        for r in out:
-            v = get(r)
-            if v is None or v == "":
-                absent.append(r)
-            else:
-                keyed.append((_sortable(v), int(r.id) if r.id.isdigit() else 0, r))
-        keyed.sort(key=lambda k: (k[0], k[1]), reverse=sort.descending)
-        out = [k[2] for k in keyed] + absent  # records without the property come last either way
-    return out
-
-
-def _sortable(v: Any) -> Any:
-    return v.lower() if isinstance(v, str) else v
+    if q:
+        text_props = catalog.searchable(object_type)
+        matched = [r for r in matched if _text_match(r, q, text_props)]
+    total = len(matched)
+    end = total if limit is None else min(total, offset + limit)
+    if sort is None:  # the store yields records in id order already
+        return matched[offset:end], total
+    get, kind = _value_getter(catalog, object_type, sort.property_name)
+    # `matched` is in id order; stable sorting keeps ties in id order (descending: reversed first, so
+    # ties come highest id first, as a descending (value, id) order would have them).
+    seq = matched[::-1] if sort.descending else matched
+    # No per-record tuples: allocating ~100k of them per search mostly fed the garbage collector.
+    present = [r for r in seq if (v := get(r)) is not None and v != ""]
+    key: Callable[[Record], Any] = (lambda r: get(r).lower()) if kind == "string" else get
+    if end < len(present) // 4:  # a small page of a large result: heap selection beats a full sort
+        pick = heapq.nlargest if sort.descending else heapq.nsmallest
+        ordered = pick(end, present, key=key)
+    else:
+        ordered = sorted(present, key=key, reverse=sort.descending)
+    out = ordered[:end]
+    if len(out) < end:  # records without the property come last either way, in id order
+        out += [r for r in matched if (v := get(r)) is None or v == ""][: end - len(out)]
+    return out[offset:end], total
 
 
 def _text_match(r: Record, q: str, props: tuple[str, ...]) -> bool:
@@ -217,3 +250,78 @@ def _text_match(r: Record, q: str, props: tuple[str, ...]) -> bool:
         ):
             return True
     return False
+
+
+# --- indexed fast path for change capture ---------------------------------------------------------
+_MODIFIED_OPS = ("GTE", "GT", "LTE", "LT", "EQ", "BETWEEN")
+INDEX_MIN_RECORDS = 2000  # below this a scan is as fast and the index is not worth building
+
+
+def _modified_index(store: Any, object_type: str) -> tuple[list[tuple[int, int]], list[Record]] | None:
+    """Live records sorted by (updated_at_ms, numeric id), cached until the store changes.
+    (ms, id) order is exactly what the scan gives: a stable sort by lastmodifieddate of id order."""
+    cached = store.search_cache.get(object_type)
+    if cached is not None and cached[0] == store.generation:
+        return cached[1]
+    recs = list(store.all(object_type))
+    if len(recs) < INDEX_MIN_RECORDS or not all(r.id.isdigit() for r in recs):
+        built = None
+    else:
+        rows = sorted(recs, key=lambda r: (r.updated_at_ms, int(r.id)))
+        built = ([(r.updated_at_ms, int(r.id)) for r in rows], rows)
+    store.search_cache[object_type] = (store.generation, built)
+    return built
+
+
+def run_page_indexed(
+    store: Any,
+    object_type: str,
+    groups: list[list[Filter]],
+    sort: Sort | None,
+    query: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[Record], int] | None:
+    """The sync engine's change-capture searches (one filter group on lastmodifieddate, optionally
+    hs_object_id GT/GTE; sorted ascending by lastmodifieddate or hs_object_id, or unsorted) answered
+    by bisecting a sorted index instead of scanning every record: at 100k contacts a page drops from
+    ~0.2 s to ~1 ms. Same answer as run_page; None when the request is not of that shape."""
+    if query or len(groups) != 1 or not groups[0]:
+        return None
+    mod_names = (lastmodified_prop(object_type), "hs_lastmodifieddate", "lastmodifieddate")
+    if sort is not None and (sort.descending or sort.property_name not in (*mod_names, "hs_object_id")):
+        return None
+    lo_key: tuple[float, float] = (float("-inf"), float("-inf"))
+    hi_key: tuple[float, float] = (float("inf"), float("inf"))
+    id_filters: list[tuple[str, float]] = []
+    inf = float("inf")
+    for f in groups[0]:
+        if f.property_name in mod_names and f.operator in _MODIFIED_OPS:
+            v = _coerce("number", f.value, f.property_name)
+            if f.operator in ("GTE", "EQ", "BETWEEN"):
+                lo_key = max(lo_key, (v, -inf))
+            if f.operator == "GT":
+                lo_key = max(lo_key, (v, inf))
+            if f.operator in ("LTE", "EQ"):
+                hi_key = min(hi_key, (v, inf))
+            if f.operator == "LT":
+                hi_key = min(hi_key, (v, -inf))
+            if f.operator == "BETWEEN":
+                hi_key = min(hi_key, (_coerce("number", f.high_value, f.property_name), inf))
+        elif f.property_name == "hs_object_id" and f.operator in ("GT", "GTE"):
+            id_filters.append((f.operator, _coerce("number", f.value, f.property_name)))
+        else:
+            return None
+    index = _modified_index(store, object_type)
+    if index is None:
+        return None
+    keys, rows = index
+    i, j = bisect.bisect_left(keys, lo_key), bisect.bisect_right(keys, hi_key)
+    matched = rows[i:j] if i < j else []
+    for op, v in id_filters:
+        cmp = COMPARE[op]
+        matched = [r for r in matched if cmp(int(r.id), v)]
+    single_stamp = lo_key[0] == hi_key[0]
+    if (sort is None or sort.property_name == "hs_object_id") and not single_stamp:
+        matched = sorted(matched, key=lambda r: int(r.id))
+    return matched[offset : offset + limit], len(matched)

@@ -7,6 +7,7 @@ from typing import Any
 from simulator.core.errors import ApiError
 from simulator.core.service import Ctx, Route, Service
 from simulator.hubspot import errors
+from simulator.hubspot.api import lists, oauth, owners, webhooks
 from simulator.hubspot.models import HubSpotBackend
 from simulator.hubspot.ratelimit import rate_limit_error
 from simulator.hubspot.urls import ROUTES
@@ -34,6 +35,16 @@ class HubSpotService(Service):
 
     def before_dispatch(self, ctx: Ctx, route: Route) -> None:
         ctx.backend.ratelimit.check(ctx, route)
+
+    def after_request(self, ctx: Ctx) -> None:
+        # Outside the sandbox lock: a receiver may call the fake back while its delivery is in flight.
+        # A cheap no-op unless this request (or an earlier one) left events or due retries behind.
+        ctx.backend.webhooks.flush()
+
+    def admin_routes(self) -> list[Route]:
+        """Mounted under /_hubforce/hubspot/ (no auth): OAuth codes and expiry, owners, webhook
+        subscriptions / flush / deliveries, list processing delay."""
+        return [*oauth.ADMIN_ROUTES, *owners.ADMIN_ROUTES, *webhooks.ADMIN_ROUTES, *lists.ADMIN_ROUTES]
 
     def error(self, status: int, message: str) -> ApiError:
         return errors.generic(status, message)

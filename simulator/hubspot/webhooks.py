@@ -7,10 +7,11 @@
 * `flush()` delivers pending events: grouped per target URL in POSTs of ≤100 events, signed v1
   (`X-HubSpot-Signature`) and v3 (`X-HubSpot-Signature-v3` + `X-HubSpot-Request-Timestamp`), with
   `requests.post` — so in-process tests can route the receiver with `responses`.
-  When flush runs: after every API request that produced events (`HubSpotService.after_request` is
-  meant to call `backend.webhooks.flush()`, outside the sandbox lock — a cheap no-op without work), on
+  When flush runs: after every API request (`HubSpotService.after_request` calls
+  `backend.webhooks.flush()` outside the sandbox lock — a no-op, without even the lock, when nothing
+  is pending or unfinished; it also sends retries that are due by then), on
   `POST /_hubforce/hubspot/webhooks/flush`, and on clock advance (which also sends retries that are
-  due). The last two run under the sandbox lock, so a receiver that calls the fake back from another
+  due). Concurrent flushes never send one delivery twice: an attempt in flight is SENDING. The last two run under the sandbox lock, so a receiver that calls the fake back from another
   thread waits until the delivery returns. Deterministic: nothing is sent in the background.
 * A failed delivery (non-2xx, timeout, connection error) is retried with exponential backoff on the
   sandbox clock (1 min, 2 min, 4 min ... capped at 1 h) up to `webhook_max_attempts` attempts;
@@ -44,12 +45,14 @@ EVENT_KINDS = (
 )
 EVENT_TYPES = tuple(f"{obj}.{kind}" for obj in ("contact", "company", "deal") for kind in EVENT_KINDS)
 MAX_BATCH = 100
+OPEN = ("PENDING", "RETRYING")  # delivery states that still have attempts to make
 BACKOFF_BASE_S = 60
 BACKOFF_CAP_S = 3600
 DELIVERY_TIMEOUT_S = 5.0
-# HubSpot's `changeFlag` values on lifecycle events (creation "NEW" as in HubSpot's sample payloads).
+# HubSpot's `changeFlag` values on lifecycle events. Creation is "CREATED" (wire spec 2.10, and a
+# captured contact.creation delivery); older HubSpot doc samples showed "NEW". The others are assumed.
 CHANGE_FLAGS = {
-    "creation": "NEW",
+    "creation": "CREATED",
     "deletion": "DELETED",
     "merge": "MERGED",
     "restore": "RESTORED",
@@ -89,7 +92,7 @@ class Delivery:
     url: str
     events: list[dict[str, Any]]
     attempts: int = 0
-    status: str = "PENDING"  # PENDING | DELIVERED | RETRYING | FAILED
+    status: str = "PENDING"  # PENDING | SENDING (attempt in flight) | DELIVERED | RETRYING | FAILED
     next_attempt_at_ms: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)  # [{attemptNumber, at, status|error}]
 
@@ -104,6 +107,7 @@ class WebhookDispatcher:
         self.next_subscription_id = 1
         self.next_event_id = 1
         self.next_delivery_id = 1
+        self._unfinished = 0  # deliveries not yet DELIVERED or FAILED (PENDING, SENDING, RETRYING)
         subscribe = getattr(backend, "subscribe", None)
         if subscribe is not None:
             subscribe(self._on_change)
@@ -183,6 +187,8 @@ class WebhookDispatcher:
         return self.backend.settings.get("webhook_target_url")
 
     def _on_change(self, event: ChangeEvent) -> None:
+        if not self.subscriptions:  # the common case: nothing to build
+            return
         prefix = OBJECT_PREFIX.get(event.object_type)
         if prefix is None:
             return
@@ -239,10 +245,12 @@ class WebhookDispatcher:
 
     # --- delivery -----------------------------------------------------------------------------------
     def has_work(self) -> bool:
+        if self.pending:
+            return True
+        if not self._unfinished:
+            return False
         now = self.backend.now_ms()
-        return bool(self.pending) or any(
-            d.status in ("PENDING", "RETRYING") and d.next_attempt_at_ms <= now for d in self.deliveries
-        )
+        return any(d.status in OPEN and d.next_attempt_at_ms <= now for d in self.deliveries)
 
     def _batch_pending(self) -> None:
         by_url: dict[str, list[dict[str, Any]]] = {}
@@ -253,10 +261,13 @@ class WebhookDispatcher:
             for i in range(0, len(events), MAX_BATCH):
                 self.deliveries.append(Delivery(self.next_delivery_id, url, events[i : i + MAX_BATCH]))
                 self.next_delivery_id += 1
+                self._unfinished += 1
 
     def flush(self) -> list[Delivery]:
         """Send every pending batch and every retry that is due; returns the deliveries attempted.
         Safe to call outside the sandbox lock: bookkeeping takes the lock, HTTP happens outside it."""
+        if not self.pending and not self._unfinished:
+            return []  # after most requests: no lock, no work (a racy read only delays to the next call)
         lock = self.backend.sandbox.lock
         with lock:
             if not self.has_work():
@@ -266,9 +277,11 @@ class WebhookDispatcher:
             due = [
                 d
                 for d in self.deliveries
-                if d.status in ("PENDING", "RETRYING") and d.next_attempt_at_ms <= now
+                if d.status in OPEN and d.next_attempt_at_ms <= now
             ]
             prepared = [(d, *self._prepare(d, now)) for d in due]
+            for d in due:  # another thread's flush must not send these again while they are in flight
+                d.status = "SENDING"
         outcomes = [(d, self._send(d.url, body, headers)) for d, body, headers in prepared]
         with lock:
             now = self.backend.now_ms()
@@ -277,8 +290,10 @@ class WebhookDispatcher:
                 d.attempts += 1
                 if ok:
                     d.status = "DELIVERED"
+                    self._unfinished -= 1
                 elif d.attempts >= int(self.backend.settings.get("webhook_max_attempts", 10)):
                     d.status = "FAILED"
+                    self._unfinished -= 1
                 else:
                     d.status = "RETRYING"
                     d.next_attempt_at_ms = now + 1000 * min(
@@ -353,6 +368,10 @@ class WebhookDispatcher:
         self.subscriptions = {s["id"]: Subscription(**s) for s in data.get("subscriptions", [])}
         self.pending = [(u, e) for u, e in data.get("pending", [])]
         self.deliveries = [Delivery(**d) for d in data.get("deliveries", [])]
+        for d in self.deliveries:
+            if d.status == "SENDING":  # snapshot taken mid-delivery: that attempt never finished
+                d.status = "PENDING" if d.attempts == 0 else "RETRYING"
+        self._unfinished = sum(1 for d in self.deliveries if d.status in OPEN)
         if "next" in data:
             self.next_subscription_id, self.next_event_id, self.next_delivery_id = data["next"]
 

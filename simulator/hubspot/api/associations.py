@@ -15,7 +15,6 @@ from simulator.hubspot.associations import (
     live_record,
     require_type,
     type_id_of,
-    types_for,
 )
 from simulator.hubspot.errors import HubSpotError, not_found, validation
 
@@ -269,7 +268,27 @@ def batch_archive_labels(ctx: Ctx, from_type: str, to_type: str) -> Response:
 
 def labels(ctx: Ctx, from_type: str, to_type: str) -> Response:
     ft, tt = require_type(ctx.backend, from_type), require_type(ctx.backend, to_type)
-    return json_response({"results": [_spec(t) for t in types_for(ft, tt)]})
+    return json_response({"results": [_spec(t) for t in _store(ctx).types_for(ft, tt)]})
+
+
+def create_label(ctx: Ctx, from_type: str, to_type: str) -> Response:
+    ft, tt = require_type(ctx.backend, from_type), require_type(ctx.backend, to_type)
+    made = _store(ctx).create_label(ft, tt, ctx.json_body())
+    return json_response({"results": [_spec(t) for t in made]}, 200)
+
+
+def update_label(ctx: Ctx, from_type: str, to_type: str) -> Response:
+    ft, tt = require_type(ctx.backend, from_type), require_type(ctx.backend, to_type)
+    _store(ctx).update_label(ft, tt, ctx.json_body())
+    return json_response(None, 204)
+
+
+def delete_label(ctx: Ctx, from_type: str, to_type: str, type_id: str) -> Response:
+    ft, tt = require_type(ctx.backend, from_type), require_type(ctx.backend, to_type)
+    if not type_id.isdigit():
+        raise validation(f"associationTypeId must be an integer, got {type_id!r}")
+    _store(ctx).delete_label(ft, tt, int(type_id))
+    return json_response(None, 204)
 
 
 ROUTES: list[Route] = [
@@ -283,4 +302,7 @@ ROUTES: list[Route] = [
     Route(f"{BATCH}/batch/archive", ("POST",), batch_archive),
     Route(f"{BATCH}/batch/labels/archive", ("POST",), batch_archive_labels),
     Route(f"{BATCH}/labels", ("GET",), labels),
+    Route(f"{BATCH}/labels", ("POST",), create_label),
+    Route(f"{BATCH}/labels", ("PUT",), update_label),
+    Route(f"{BATCH}/labels/<type_id>", ("DELETE",), delete_label),
 ]

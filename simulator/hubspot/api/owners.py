@@ -1,5 +1,6 @@
 """Owners HTTP handlers (`client.crm.owners.owners_api`): `GET /crm/v3/owners/` and
-`GET /crm/v3/owners/{ownerId}`; admin `POST /_hubforce/hubspot/owners` adds an owner."""
+`GET /crm/v3/owners/{ownerId}`; admin `POST /_hubforce/hubspot/owners` adds an owner and
+`DELETE /_hubforce/hubspot/owners/<id or email>` deactivates one."""
 
 from __future__ import annotations
 
@@ -78,4 +79,15 @@ def admin_add_owner(sandbox: Any) -> Response:
     return json_response(owner, 201)
 
 
-ADMIN_ROUTES: list[Route] = [Route("/owners", ("POST",), admin_add_owner)]
+def admin_archive_owner(sandbox: Any, owner_key: str) -> Response:
+    """DELETE /_hubforce/hubspot/owners/<id or email>: deactivate that owner (200 with the owner)."""
+    owner = sandbox.backend("hubspot").owners.archive(owner_key.strip().lower())
+    if owner is None:
+        raise ControlError(404, f"no active owner with id or email {owner_key}")
+    return json_response(owner)
+
+
+ADMIN_ROUTES: list[Route] = [
+    Route("/owners", ("POST",), admin_add_owner),
+    Route("/owners/<owner_key>", ("DELETE",), admin_archive_owner),
+]

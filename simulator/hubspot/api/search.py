@@ -123,12 +123,19 @@ def do_search(ctx: Ctx, object_type: str) -> Response:
     groups = parse_filters(body)
     sort = parse_sort(body)
     props = str_list(body.get("properties"), "properties")
-    matches = search.run(
-        ctx.backend.properties, ctx.backend.records.all(object_type), object_type, groups, sort, query
+    fast = search.run_page_indexed(ctx.backend.records, object_type, groups, sort, query, after, limit)
+    page, total = fast if fast is not None else search.run_page(
+        ctx.backend.properties,
+        ctx.backend.records.all(object_type),
+        object_type,
+        groups,
+        sort,
+        query,
+        after,
+        limit,
     )
-    page = matches[after : after + limit]
-    out: dict[str, Any] = {"total": len(matches), "results": [record_json(ctx, r, props) for r in page]}
-    if after + limit < len(matches) and after + limit < MAX_RESULTS:
+    out: dict[str, Any] = {"total": total, "results": [record_json(ctx, r, props) for r in page]}
+    if after + limit < total and after + limit < MAX_RESULTS:
         out["paging"] = {"next": {"after": str(after + limit)}}
     return json_response(out)
 

@@ -378,3 +378,94 @@ def test_association_store_snapshot_round_trip(sandbox: Any, records: FakeRecord
     store.edges.clear()
     store.load(data)
     assert store.for_record("contacts", "3", "deals") == [{"id": "900", "type": "contact_to_deal"}]
+
+
+def test_custom_labels_with_the_official_client(hs: Any, sandbox: Any) -> None:
+    from hubspot.crm.associations.v4.schema.models import (
+        PublicAssociationDefinitionCreateRequest,
+        PublicAssociationDefinitionUpdateRequest,
+    )
+    from hubspot.crm.companies import SimplePublicObjectInputForCreate as CompanyCreate
+    from hubspot.crm.contacts import SimplePublicObjectInputForCreate as ContactCreate
+
+    defs = hs.crm.associations.v4.schema.definitions_api
+    # paired label: "Billing contact" one way, "Billing company" the other
+    made = defs.create(
+        "contacts",
+        "companies",
+        PublicAssociationDefinitionCreateRequest(
+            label="Billing company", name="billing", inverse_label="Billing contact"
+        ),
+    ).results
+    assert [(x.category, x.label) for x in made] == [
+        ("USER_DEFINED", "Billing company"),
+        ("USER_DEFINED", "Billing contact"),
+    ]
+    forward, inverse = made[0].type_id, made[1].type_id
+    assert ("USER_DEFINED", forward, "Billing company") in [
+        (x.category, x.type_id, x.label) for x in defs.get_all("contacts", "companies").results
+    ]
+    assert (inverse, "Billing contact") in [
+        (x.type_id, x.label) for x in defs.get_all("companies", "contacts").results
+    ]
+
+    contact = hs.crm.contacts.basic_api.create(ContactCreate(properties={"email": "bill@example.com"})).id
+    company = hs.crm.companies.basic_api.create(CompanyCreate(properties={"name": "Billed"})).id
+    labelled = hs.crm.associations.v4.basic_api.create(
+        "contacts", contact, "companies", company, [AssociationSpec("USER_DEFINED", forward)]
+    )
+    assert labelled.labels == ["Billing company"]  # the unlabeled default comes along, without a label
+    back = hs.crm.associations.v4.basic_api.get_page("companies", company, "contacts").results[0]
+    assert {(t.category, t.type_id, t.label) for t in back.association_types} == {
+        ("HUBSPOT_DEFINED", 280, None),
+        ("USER_DEFINED", inverse, "Billing contact"),
+    }
+
+    defs.update(
+        "contacts",
+        "companies",
+        PublicAssociationDefinitionUpdateRequest(association_type_id=forward, label="Invoice company"),
+    )
+    assert "Invoice company" in [x.label for x in defs.get_all("contacts", "companies").results]
+    assert "Billing contact" in [
+        x.label for x in defs.get_all("companies", "contacts").results
+    ]  # paired: kept
+
+    snap = json.loads(json.dumps(sandbox.snapshot()))
+    defs.remove("contacts", "companies", forward)
+    types = (
+        hs.crm.associations.v4.basic_api.get_page("contacts", contact, "companies")
+        .results[0]
+        .association_types
+    )
+    assert [(t.type_id, t.label) for t in types] == [(279, None)]  # still associated, unlabeled
+    assert all(x.category == "HUBSPOT_DEFINED" for x in defs.get_all("companies", "contacts").results)
+    sandbox.restore(snap)  # labels and the labelled edge come back with a snapshot
+    assert (forward, "Invoice company") in [
+        (x.type_id, x.label) for x in defs.get_all("contacts", "companies").results
+    ]
+
+    # unpaired label: the same text both ways
+    same = defs.create(
+        "deals", "contacts", PublicAssociationDefinitionCreateRequest(label="Decision maker", name="decider")
+    ).results
+    assert [x.label for x in same] == ["Decision maker", "Decision maker"]
+
+    for call, status in (
+        (lambda: defs.create("deals", "contacts", {"label": "No name"}), 400),
+        (lambda: defs.create("deals", "contacts", {"label": "decision MAKER", "name": "again"}), 400),
+        (lambda: defs.remove("deals", "contacts", 999_999), 404),
+        (lambda: defs.remove("deals", "contacts", 3), 404),  # HubSpot's own types cannot be deleted
+        (
+            lambda: defs.update(
+                "deals",
+                "contacts",
+                PublicAssociationDefinitionUpdateRequest(association_type_id=same[0].type_id),
+            ),
+            400,
+        ),
+    ):
+        with pytest.raises(Exception) as exc:  # noqa: PT011 - the schema package's ApiException
+            call()
+        assert exc.value.status == status  # type: ignore[attr-defined]
+        assert json.loads(exc.value.body)["status"] == "error"  # type: ignore[attr-defined]

@@ -13,6 +13,8 @@ from simulator import Sandbox
 from simulator.core.errors import ApiError
 from simulator.core.service import error_response
 from simulator.hubspot.api.owners import admin_add_owner
+from simulator.hubspot.owners import INTEGRATION_EMAIL, SALESFORCE_USERS
+from simulator.salesforce.models import SEED_USERS as SF_SEED_USERS
 
 AUTH = {"Authorization": "Bearer pat-local-sandbox"}
 
@@ -29,7 +31,14 @@ def add_owner(sandbox: Any, body: Any) -> tuple[int, Any]:
 def test_seeded_owners_include_the_integration_user_and_are_deterministic(hs: Any) -> None:
     page = hs.crm.owners.owners_api.get_page()
     emails = [o.email for o in page.results]
-    assert "integration@example.com" in emails and len(emails) == 4
+    assert emails[0] == "integration@example.com" and len(emails) == 6
+    # the Salesforce fake's other users come last, same email and name (owner mapping needs both)
+    assert [(o.email, o.first_name, o.last_name) for o in page.results[4:]] == [
+        ("alice.admin@example.com", "Alice", "Admin"),
+        ("bob.sales@example.com", "Bob", "Sales"),
+    ]
+    # owners 2-4 are HubSpot-only (scenarios use `$hubspot_owner:#2` as "no Salesforce user")
+    assert not {e for e in emails[1:4]} & {u[0] for u in SF_SEED_USERS}
     again = Sandbox(seed=1234).backend("hubspot").owners.owners
     assert [o["id"] for o in again] == [o.id for o in page.results]
     other = Sandbox(seed=99).backend("hubspot").owners.owners
@@ -54,7 +63,7 @@ def test_paging_with_limit_and_after(hs: Any) -> None:
     first = hs.crm.owners.owners_api.get_page(limit=3)
     assert len(first.results) == 3 and first.paging.next.after == "3"
     second = hs.crm.owners.owners_api.get_page(limit=3, after=first.paging.next.after)
-    assert len(second.results) == 1 and second.paging is None
+    assert len(second.results) == 3 and second.paging is None
 
 
 def test_admin_adds_owners_including_archived_ones(hs: Any, sandbox: Any) -> None:
@@ -85,3 +94,9 @@ def test_owner_store_snapshot_round_trip(sandbox: Any) -> None:
     store.owners = []
     store.load(data)
     assert any(o["email"] == "snap@example.com" for o in store.owners)
+
+
+def test_owners_mirror_the_salesforce_fakes_seeded_users() -> None:
+    # The two fakes seed independently; this pins that they agree on email and name.
+    mirrored = {(INTEGRATION_EMAIL, "Integration", "User"), *SALESFORCE_USERS}
+    assert mirrored == {(email, first, last) for email, first, last, *_ in SF_SEED_USERS}

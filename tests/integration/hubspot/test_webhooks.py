@@ -157,7 +157,7 @@ def test_events_are_batched_signed_and_delivered_on_flush(sandbox: Any) -> None:
         and first["objectId"] == 1000
         and first["attemptNumber"] == 0
     )
-    assert first["portalId"] == 2_400_001 and first["appId"] == APP and first["changeFlag"] == "NEW"
+    assert first["portalId"] == 2_400_001 and first["appId"] == APP and first["changeFlag"] == "CREATED"
     assert first["occurredAt"] == sandbox.clock.now_ms()
     change = batches[1][-1]
     assert change["subscriptionType"] == "contact.propertyChange"

@@ -142,6 +142,27 @@ def test_search_engine_typed_and_sorted(backend: Any) -> None:
     assert len(made) == 4
 
 
+def test_search_pages_by_heap_select_equal_slices_of_the_full_sort(backend: Any) -> None:
+    # Amounts repeat (ties break by id) and every fifth deal has none (those come last both ways).
+    with backend.sandbox.lock:
+        for i in range(200):
+            backend.records.create("deals", {"dealname": f"D{i}", "amount": "" if i % 5 == 0 else str(i % 7)})
+    catalog, deals = backend.properties, list(backend.records.all("deals"))
+    for sort in (
+        search.Sort("amount"),
+        search.Sort("amount", descending=True),
+        search.Sort("hs_object_id"),
+        None,
+    ):
+        everything = search.run(catalog, deals, "deals", [], sort, None)
+        assert len(everything) == 200
+        for offset, limit in ((0, 10), (10, 5), (35, 20), (150, 100), (195, 10)):
+            page, total = search.run_page(catalog, deals, "deals", [], sort, None, offset, limit)
+            assert total == 200 and [r.id for r in page] == [
+                r.id for r in everything[offset : offset + limit]
+            ]
+
+
 def test_snapshot_round_trip_keeps_records_merges_and_custom_properties(backend: Any) -> None:
     backend.properties.create(
         "contacts",
