@@ -1,0 +1,18 @@
+"""Property-based testing of the sync rules, under faults — for us and for users.
+
+    from sync.testing import run_state_machine
+    run_state_machine(settings="my-sync.yaml", invariants=[my_check], max_examples=50, seed=7)
+
+`SyncMachine` (a Hypothesis RuleBasedStateMachine) drives both fakes and the engine in-process with
+random edits, list joins/leaves, conversions, imports, settings changes, cycles, clock advances,
+faults and engine crashes, and checks the invariants in `sync.testing.machine`. `make_machine`
+builds a subclass with your settings file and extra invariants; `run_state_machine` runs it.
+"""
+
+from __future__ import annotations
+
+from sync.testing import profiles as _profiles  # noqa: F401 - registers the Hypothesis profiles
+from sync.testing.machine import SyncMachine
+from sync.testing.runner import make_machine, run_state_machine
+
+__all__ = ["SyncMachine", "make_machine", "run_state_machine"]

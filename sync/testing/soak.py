@@ -1,0 +1,113 @@
+"""Long runs of the sync state machine: `python -m sync.testing.soak --seconds 600 [--seed S]`.
+
+Runs batches of examples, each batch a Hypothesis run with its own seed (base seed + batch number),
+until the time is up; prints the base seed first and examples/second at the end. A failure is
+shrunk and printed by Hypothesis (the minimal program and a `@reproduce_failure` blob), followed by
+the command that replays exactly that batch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from typing import Any
+
+from sync.testing.machine import SyncMachine
+from sync.testing.runner import make_machine, run_state_machine
+
+
+class _Counter:
+    examples = 0
+
+
+def _counting(settings: str | None) -> type[SyncMachine]:
+    base = make_machine(settings)
+
+    class Counted(base):  # type: ignore[misc, valid-type]
+        def teardown(self) -> None:
+            _Counter.examples += 1
+            super().teardown()
+
+    Counted.__name__ = "SoakSyncMachine"
+    return Counted
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m sync.testing.soak", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seconds", type=float, default=600.0, help="how long to run (default 600)")
+    ap.add_argument("--seed", type=int, default=None, help="base seed (default: random, printed)")
+    ap.add_argument(
+        "--settings", default=None, help="a sync settings YAML file to test instead of drawn ones"
+    )
+    ap.add_argument("--steps", type=int, default=50, help="steps per example (default 50)")
+    ap.add_argument("--batch", type=int, default=50, help="examples per batch (default 50)")
+    ap.add_argument("--once", action="store_true", help="run one batch only (to replay a failure)")
+    args = ap.parse_args(argv)
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
+    print(f"soak: base seed {seed}, {args.seconds:g} s, {args.steps} steps per example", flush=True)
+    machine = _counting(args.settings)
+    start = time.monotonic()
+    batch = 0
+    rate = 0.0
+    while True:
+        elapsed = time.monotonic() - start
+        left = args.seconds - elapsed
+        if batch and (args.once or left <= 0):
+            break
+        # size the last batches to the time left, so the run ends near --seconds
+        # (the first batch is small: it measures the rate)
+        if args.once:
+            size = args.batch
+        elif rate <= 0:
+            size = min(args.batch, 3)
+        else:
+            size = max(1, min(args.batch, int(left * rate)))
+        batch_seed = seed + batch
+        try:
+            _run(machine, batch_seed, size, args.steps)
+        except BaseException as exc:  # noqa: BLE001 - report any failure with how to replay it
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            print(f"\nsoak: FAILED in batch {batch + 1} after {_Counter.examples} examples: {type(exc).__name__}")
+            print(
+                "soak: replay with: python -m sync.testing.soak --once "
+                f"--seed {batch_seed} --batch {size} --steps {args.steps}"
+                + (f" --settings {args.settings}" if args.settings else "")
+            )
+            _summary(start)
+            return 1
+        batch += 1
+        rate = _Counter.examples / max(1e-9, time.monotonic() - start)
+        print(f"soak: batch {batch} done, {_Counter.examples} examples, {rate:.2f} examples/s", flush=True)
+    _summary(start)
+    return 0
+
+
+def _run(machine: type[SyncMachine], seed: int, size: int, steps: int) -> None:
+    kwargs: dict[str, Any] = {"max_examples": size, "stateful_step_count": steps, "seed": seed}
+    run_state_machine_for(machine, **kwargs)
+
+
+def run_state_machine_for(machine: type[SyncMachine], **kwargs: Any) -> None:
+    """`run_state_machine` for an already-built machine class (the soak's counting subclass)."""
+    import hypothesis
+    from hypothesis.stateful import get_state_machine_test
+
+    seed = kwargs.pop("seed")
+    base = hypothesis.settings.get_profile("soak")
+    test = get_state_machine_test(machine, settings=hypothesis.settings(base, **kwargs))
+    hypothesis.seed(seed)(test)()
+
+
+def _summary(start: float) -> None:
+    elapsed = time.monotonic() - start
+    n = _Counter.examples
+    print(f"soak: {n} examples in {elapsed:.1f} s = {n / max(elapsed, 1e-9):.2f} examples/s", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+__all__ = ["main", "run_state_machine"]

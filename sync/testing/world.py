@@ -1,0 +1,230 @@
+"""The world one state-machine example runs in: both fakes in-process (one sandbox per process,
+reset per example, because building the Flask route tables costs far more than an example), a
+"person" client acting in either app over the public APIs, and the sync engine over a SQLite
+state file of its own — rebuilt from that file after an injected crash, as a restarted process
+would be.
+
+This is test tooling: it imports the simulator and the scenario package's HTTP client. The engine
+(`sync/` outside `sync/testing`) never imports either.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import requests
+from sqlalchemy import func, select
+
+from scenarios.fakes import FakesClient
+from simulator import Sandbox
+from simulator.clients import SALESFORCE_PASSWORD, SALESFORCE_USERNAME
+from simulator.core.clock import DEFAULT_VIRTUAL_START
+from simulator.core.inprocess import SALESFORCE_LOGIN_URLS, InProcessTransport
+from sync.engine import CycleReport, SyncEngine
+from sync.rules import FieldDecision, FieldState, decide_field
+from sync.settings import Settings
+from sync.state.models import LedgerEntry
+
+_STATE_DIR = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+_SHARED: dict[str, tuple[Sandbox, InProcessTransport]] = {}
+
+Decide = Callable[[FieldState], FieldDecision]
+
+
+class EngineCrashed(BaseException):  # noqa: N818 - it models a killed process, not an error
+    """The engine process "died" here. A BaseException, like KeyboardInterrupt, so no `except
+    Exception` inside the engine can swallow it: nothing after this point runs."""
+
+
+def shared_sandbox(seed: int) -> tuple[Sandbox, InProcessTransport]:
+    if "sandbox" not in _SHARED:
+        sandbox = Sandbox(seed=seed)
+        _SHARED["sandbox"] = (sandbox, InProcessTransport(sandbox))
+    sandbox, transport = _SHARED["sandbox"]
+    sandbox.reset(seed)
+    sandbox.clock.set(DEFAULT_VIRTUAL_START)
+    return sandbox, transport
+
+
+@dataclass
+class CrashPlan:
+    """Kill the engine at the `after`-th HTTP call it makes (the call reaches the fake and acts;
+    the engine never sees the answer), or at its `after`-th state commit (rolled back)."""
+
+    kind: str  # "transport" | "commit"
+    after: int
+    count: int = 0
+
+    def tick(self) -> None:
+        self.count += 1
+        if self.count == self.after:
+            raise EngineCrashed(f"injected crash at {self.kind} #{self.after}")
+
+
+class CrashingSession(requests.Session):
+    """A requests.Session that lets the world kill the engine right after a call went out."""
+
+    def __init__(self, world: World) -> None:
+        super().__init__()
+        self.trust_env = False
+        self.world = world
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        resp = super().request(method, url, *args, **kwargs)
+        plan = self.world.crash
+        if plan is not None and plan.kind == "transport":
+            plan.tick()
+        return resp
+
+
+@dataclass
+class EngineRun:
+    """What one engine action did: its report (None when it crashed) and its journal window."""
+
+    report: CycleReport | None
+    crashed: bool
+    journal: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def write_calls(self) -> list[dict[str, Any]]:
+        return [e for e in self.journal if is_write(e)]
+
+
+def is_write(entry: dict[str, Any]) -> bool:
+    """A journal entry that changes data (searches, batch reads, queries and logins do not)."""
+    method, path = entry["method"], entry["path"]
+    if method in ("PATCH", "PUT", "DELETE"):
+        return True
+    if method != "POST":
+        return False
+    logins = "/oauth2/" in path or "/services/Soap/" in path or "/login" in path  # SOAP/OAuth logins
+    return not (path.endswith(("/search", "/batch/read", "/token")) or logins)
+
+
+class World:
+    def __init__(self, settings: dict[str, Any], seed: int = 1234, decide: Decide = decide_field) -> None:
+        self.sandbox, self.transport = shared_sandbox(seed)
+        self.transport.__enter__()
+        self.fakes = FakesClient(self.transport.hubspot_url, self.transport.salesforce_url)
+        self.workdir = Path(tempfile.mkdtemp(prefix="hubforce-machine-", dir=_STATE_DIR))
+        self.state_url = f"sqlite:///{self.workdir / 'state.db'}"
+        self.decide = decide
+        self.crash: CrashPlan | None = None
+        self.ledger_mark = 0
+        self.settings_dict = settings
+        self.engine = self._build()
+        self.restarts = 0
+
+    # --- engine lifecycle ---------------------------------------------------------------------
+    def connection_settings(self) -> dict[str, Any]:
+        return {
+            "hubspot": {"url": self.transport.hubspot_url, "token": "pat-local-sandbox"},
+            # a login, not a fixed session id: the engine can log in again after an expiry
+            "salesforce": {
+                "username": SALESFORCE_USERNAME,
+                "password": SALESFORCE_PASSWORD,
+                "login_url": SALESFORCE_LOGIN_URLS[0],
+            },
+        }
+
+    def _build(self) -> SyncEngine:
+        settings = Settings.from_dict({**self.settings_dict, **self.connection_settings()})
+        engine = SyncEngine(
+            settings,
+            state_url=self.state_url,
+            hubspot_session=CrashingSession(self),
+            salesforce_session=CrashingSession(self),
+            sleep=self.sleep,
+            now=self.sandbox.clock.now,
+            decide=self.decide,
+        )
+        self._arm_commit_crash(engine)
+        return engine
+
+    def _arm_commit_crash(self, engine: SyncEngine) -> None:
+        store = engine.store
+        original = store.session
+        world = self
+
+        @contextmanager
+        def session() -> Iterator[Any]:
+            with original() as s:
+                yield s
+                plan = world.crash
+                if plan is not None and plan.kind == "commit":
+                    plan.tick()  # raising here rolls the transaction back: the commit never happened
+
+        store.session = session  # type: ignore[method-assign]
+
+    def restart(self, settings: dict[str, Any] | None = None) -> None:
+        """A new engine process on the same state database (after a crash or a settings change)."""
+        self.engine.store.dispose()
+        if settings is not None:
+            self.settings_dict = settings
+        self.engine = self._build()
+        self.restarts += 1
+
+    def close(self) -> None:
+        try:
+            self.engine.store.dispose()
+        finally:
+            self.transport.__exit__(None, None, None)
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def sleep(self, seconds: float) -> None:
+        """The engine's sleep moves the virtual clock instead of waiting."""
+        self.fakes.advance_clock(max(0.0, float(seconds)))
+
+    def advance(self, seconds: float) -> None:
+        self.fakes.advance_clock(seconds)
+
+    # --- running the engine -------------------------------------------------------------------
+    def run(self, action: Callable[[SyncEngine], CycleReport]) -> EngineRun:
+        """Run one engine action; a crash restarts the engine from its state. Afterwards the API
+        ledger the engine kept must match the fakes' journal of the same window call for call
+        (after a crash the calls still buffered in the dead process are lost, so the ledger may
+        only lack calls then, never invent any)."""
+        start = self.fakes.journal_last_seq()
+        report: CycleReport | None = None
+        crashed = False
+        try:
+            report = action(self.engine)
+        except EngineCrashed:
+            crashed = True
+        finally:
+            self.crash = None
+        journal = self.fakes.journal(since=start)
+        if crashed:
+            self.restart()
+        self._check_ledger(journal, crashed)
+        return EngineRun(report, crashed, journal)
+
+    def _check_ledger(self, journal: list[dict[str, Any]], crashed: bool) -> None:
+        with self.engine.store._sessions() as s:  # read-only look at the engine's own ledger
+            rows = list(s.scalars(select(LedgerEntry).where(LedgerEntry.id > self.ledger_mark)))
+            top = s.scalar(select(func.max(LedgerEntry.id)))
+        self.ledger_mark = max(self.ledger_mark, int(top or 0))
+        # the ledger keeps the URL as sent (percent-encoded), the journal the decoded WSGI path
+        ledger = Counter((r.system, r.method, unquote(r.path), r.status) for r in rows)
+        seen = Counter((e["service"], e["method"], unquote(e["path"]), e["status"]) for e in journal)
+        if crashed:
+            extra = ledger - seen
+            assert not extra, f"API ledger records calls the fakes never saw: {dict(extra)}"
+        else:
+            assert ledger == seen, (
+                "API ledger does not match the fakes' journal: "
+                f"only in ledger {dict(ledger - seen)}, only in journal {dict(seen - ledger)}"
+            )
+
+
+def count_by(items: list[str]) -> dict[str, int]:
+    return dict(Counter(items))
