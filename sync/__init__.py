@@ -10,7 +10,8 @@ Public API (what the scenario runner, the Hypothesis state machine and the CLI b
                         hubspot_session=None, salesforce_session=None,  # optional requests.Session each
                         sleep=time.sleep,                # injectable (virtual clocks)
                         now=None,                        # () -> aware datetime; default real UTC now
-                        progress=None)                   # (str) -> None progress lines
+                        progress=None,                   # (str) -> None progress lines
+                        decide=decide_field)             # per-field rule decision (sync.rules); tests swap it
     engine.validate()                      # mappings vs both schemas, inclusion list (raises SettingsError)
     report = engine.run_cycle()            # one 15-minute tick (TRG-1): capture + process -> CycleReport
     engine.run(once=False, cycles=None)    # loop: run_cycle, then sleep(poll_interval_seconds)
@@ -20,13 +21,20 @@ Public API (what the scenario runner, the Hypothesis state machine and the CLI b
     engine.status()    # dict: API use (LIM-1), errors by category, suspension, queue, links
     engine.why(record) # dict: link, last-synced values, in-list, errors, decision log (newest first)
     engine.clear_suspension()              # SUS-4
+    engine.resync_errors(category=None)    # ERR-8: queue every record in error (one category) now
+    engine.errors(category=None)           # [dict]: every current sync error, both sides' ids
+    engine.decisions(record=None, limit=None)  # [dict]: decision log oldest first (one record or all)
 
 CycleReport fields: captured_hubspot, captured_salesforce, list_joins, list_leaves, processed,
 skipped, created_in_salesforce, created_in_hubspot, linked_existing, updated_in_salesforce,
 updated_in_hubspot, deleted_in_hubspot, errors, api_calls {"hubspot", "salesforce"}, stopped
 (reason the cycle stopped early, or None); `.reads`, `.writes`, `.to_dict()`.
 
+Settings `api.concurrency` (1..8, default 1) lets the chunks of one batch operation travel in
+parallel; 1 keeps the request order (and so the fakes' generated ids) deterministic.
+
 A new SyncEngine over the same state URL continues where the last one stopped (cursors, queue,
 links and intents are all in the state database). Pure rule decisions live in `sync.rules`
-(`decide_field`, `decide_pair`), usable without any I/O.
+(`decide_field`, `decide_pair`), usable without any I/O. Property tests of the whole engine under
+faults and crashes: `sync.testing` (`run_state_machine`, `SyncMachine`; `python -m sync.testing.soak`).
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
@@ -37,6 +38,9 @@ def register(subparsers: Any) -> None:
     rr = add("resync", "queue one record now (TRG-14 / ERR-8)")
     rr.add_argument("record", help="HubSpot id, Salesforce id or email")
     rr.set_defaults(func=_resync)
+    re_ = add("resync-errors", "queue every record in error now (ERR-8 Sync Health resync)")
+    re_.add_argument("--category", default=None, help="only this error category, e.g. PERMISSIONS")
+    re_.set_defaults(func=_resync_errors)
     im = add("import-salesforce", "import Salesforce leads or contacts into HubSpot (IMP-1..4)")
     im.add_argument("--object", required=True, choices=["Lead", "Contact"])
     im.set_defaults(func=_import)
@@ -48,18 +52,25 @@ def register(subparsers: Any) -> None:
     wy.set_defaults(func=_why)
 
 
-def _engine(args: argparse.Namespace) -> Any:
+def _engine(args: argparse.Namespace, network: bool = True) -> Any:
     from sync.engine import SyncEngine
 
     settings = Settings.from_yaml(args.config)
     progress = None if args.quiet else (lambda msg: print(f"[sync] {msg}", file=sys.stderr, flush=True))
-    return SyncEngine(settings, state_url=args.state, progress=progress)
+    eng = SyncEngine(settings, state_url=args.state, progress=progress)
+    # From the command line a wrong url or a server that is not running should say so at once,
+    # not after a minute of connection retries (a running engine keeps retrying: see RetryingHttp).
+    eng.fail_fast_connect = network
+    return eng
 
 
 def _guarded(fn: Any) -> Any:
     def wrapper(args: argparse.Namespace) -> int:
         try:
             return int(fn(args) or 0)
+        except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
         except SettingsError as exc:
             print(f"hubforce sync: settings error: {exc}", file=sys.stderr)
             return 2
@@ -67,19 +78,26 @@ def _guarded(fn: Any) -> Any:
             print(f"hubforce sync: authentication failed: {exc}", file=sys.stderr)
             return 3
         except SyncHttpError as exc:
-            print(f"hubforce sync: {exc}", file=sys.stderr)
+            if exc.code == "CONNECTION":
+                print(f"hubforce sync: cannot reach {exc.system}: {exc.message}", file=sys.stderr)
+            else:
+                print(f"hubforce sync: {exc}", file=sys.stderr)
             return 4
 
     return wrapper
 
 
 def _print_report(rep: Any) -> int:
+    if rep.stopped and rep.stopped.startswith("settings error") and not rep.processed:
+        print(f"hubforce sync: {rep.stopped}", file=sys.stderr)  # bad input: the message, not a report
+        return 2
     print(json.dumps(rep.to_dict(), indent=2, sort_keys=True))
     if not rep.stopped or rep.stopped.startswith(("SET-5", "HubSpot daily")):
         return 0
     if rep.stopped.startswith("settings error"):
         print(f"hubforce sync: {rep.stopped}", file=sys.stderr)
         return 2
+    print(f"hubforce sync: stopped early: {rep.stopped}", file=sys.stderr)
     return 5 if rep.stopped.startswith("suspended") else 4
 
 
@@ -93,7 +111,7 @@ def _run(args: argparse.Namespace) -> int:
 
 @_guarded
 def _status(args: argparse.Namespace) -> int:
-    st = _engine(args).status()
+    st = _engine(args, network=False).status()  # from the state database only: no API calls
     if args.json:
         print(json.dumps(st, indent=2, sort_keys=True, default=str))
         return 0
@@ -109,7 +127,12 @@ def _status(args: argparse.Namespace) -> int:
     print(f"HubSpot API calls (24 h): {api['hubspot_calls_24h']}")
     print(f"sync errors: {st['errors']['records']} records " + json.dumps(st["errors"]["by_category"]))
     sus = st["suspension"]
-    print(f"suspension: {sus['reason'] + ' - ' + str(sus.get('message')) if sus else 'none'}")
+    if sus:
+        msg = str(sus.get("message") or "")
+        print(f"suspension: {msg if msg.startswith(sus['reason']) else sus['reason'] + ' - ' + msg}")
+        print("  (clear it with: hubforce sync clear-suspension --config ...)")
+    else:
+        print("suspension: none")
     return 0
 
 
@@ -124,18 +147,23 @@ def _resync(args: argparse.Namespace) -> int:
 
 
 @_guarded
+def _resync_errors(args: argparse.Namespace) -> int:
+    return _print_report(_engine(args).resync_errors(args.category))
+
+
+@_guarded
 def _import(args: argparse.Namespace) -> int:
     return _print_report(_engine(args).import_salesforce(args.object))
 
 
 @_guarded
 def _clear(args: argparse.Namespace) -> int:
-    _engine(args).clear_suspension()
+    _engine(args, network=False).clear_suspension()
     print("suspension cleared")
     return 0
 
 
 @_guarded
 def _why(args: argparse.Namespace) -> int:
-    print(json.dumps(_engine(args).why(args.record, args.limit), indent=2, default=str))
+    print(json.dumps(_engine(args, network=False).why(args.record, args.limit), indent=2, default=str))
     return 0

@@ -11,6 +11,8 @@ created just before the crash is found and linked instead of created twice.
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -18,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 
 from sync.clients.hubspot import SEARCH_CAP, SEARCH_PAGE, HubSpotClient, chunks
 from sync.clients.salesforce import SalesforceClient, parse_sf_datetime, soql_datetime, soql_quote
@@ -35,6 +37,7 @@ from sync.errors import (
 from sync.mappings import SyncRule
 from sync.rules import (
     Action,
+    FieldDecision,
     FieldState,
     PairDecision,
     baseline_field,
@@ -51,6 +54,7 @@ from sync.state.store import StateStore
 
 HS_OBJECT = "contacts"
 PROCESS_BATCH = 1000
+SF_QUERY_PAGE = 2000  # records per SOQL page (queryMore batch size)
 DAY = 86400.0
 # LIM-4: automatic retries stop above 75% of the allocation, or above 5,000 calls with none set.
 RETRY_SHARE = 0.75
@@ -111,6 +115,10 @@ class _Pair:
     detail: dict[str, Any] = field(default_factory=dict)
     queue_ids: list[int] = field(default_factory=list)
     failed: bool = False
+    # HubSpot values in Salesforce terms, per mapping key, for the `hs` record they were read from
+    # (the create pass and the linked pass of one record would otherwise convert every field twice).
+    hs_vals: dict[str, str | None] = field(default_factory=dict)
+    hs_vals_of: dict[str, Any] | None = None
 
     @property
     def hs_id(self) -> str | None:
@@ -144,6 +152,10 @@ def _iso_to_ms(text: str | None) -> int | None:
     return int(dt.timestamp() * 1000) if dt else None
 
 
+def _ms_to_dt(ms: int) -> datetime:
+    return datetime.fromtimestamp(max(0, ms) / 1000, tz=UTC)
+
+
 def _hs_modified(rec: dict[str, Any]) -> datetime | None:
     ms = _iso_to_ms(_hs_props(rec).get("lastmodifieddate") or rec.get("updatedAt"))
     return datetime.fromtimestamp(ms / 1000, tz=UTC) if ms is not None else None
@@ -161,8 +173,12 @@ class SyncEngine:
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], datetime] | None = None,
         progress: Callable[[str], None] | None = None,
+        decide: Callable[[FieldState], FieldDecision] = decide_field,
     ) -> None:
         self.settings = settings
+        # The per-field rule decision; replaceable so property tests can run the engine against a
+        # deliberately broken rule and prove the state machine notices (sync.testing).
+        self.decide = decide
         self.store = StateStore(state_url or settings.state_url)
         self.sleep = sleep
         self.now = now or (lambda: datetime.now(UTC))
@@ -174,18 +190,26 @@ class SyncEngine:
         self._schema: Schema | None = None
         self._owners: tuple[dict[str, str], dict[str, str], set[str]] | None = None
         self._report = CycleReport()
+        self._ledger_lock = threading.Lock()  # HTTP chunks may complete on several threads
+        self._schema_fresh = False  # validate() just read the schema: the next cycle reuses it
+        self.fail_fast_connect = False  # set by the CLI: see RetryingHttp.fail_fast_connect
         self._members: set[str] = set()
         self._list_id: str | None = None
         self._mark_only = False  # install: captures mark records seen without queueing them
         self._mapping_first_seen: dict[str, float] = {}
+        # capture bookkeeping for the overlap check (see _capture_with_overlap)
+        self._tally: dict[str, int] = {}
+        self._left: set[str] = set()
+        self._window: tuple[int, int] = (0, 0)
 
     # ------------------------------------------------------------------ clients and schema
     def _ts(self) -> float:
         return self.now().timestamp()
 
     def _ledger(self, system: str, method: str, path: str, status: int) -> None:
-        self.store.record_call(system, method, path, status, self._ts())
-        self._report.api_calls[system] = self._report.api_calls.get(system, 0) + 1
+        with self._ledger_lock:
+            self.store.record_call(system, method, path, status, self._ts())
+            self._report.api_calls[system] = self._report.api_calls.get(system, 0) + 1
 
     @property
     def hubspot(self) -> HubSpotClient:
@@ -207,6 +231,8 @@ class SyncEngine:
                 backoff_base=a.backoff_base_seconds,
                 backoff_max=a.backoff_max_seconds,
                 timeout=c.timeout,
+                concurrency=a.concurrency,
+                fail_fast_connect=self.fail_fast_connect,
             )
         return self._hs
 
@@ -231,6 +257,8 @@ class SyncEngine:
                 backoff_base=a.backoff_base_seconds,
                 backoff_max=a.backoff_max_seconds,
                 timeout=c.timeout,
+                concurrency=a.concurrency,
+                fail_fast_connect=self.fail_fast_connect,
             )
         return self._sf
 
@@ -248,6 +276,7 @@ class SyncEngine:
         schema = self.schema
         self._inclusion_list_id()
         self._note_mapping_times(schema)
+        self._schema_fresh = True  # the next cycle uses this read instead of describing again
         return schema
 
     def _inclusion_list_id(self) -> str | None:
@@ -356,6 +385,15 @@ class SyncEngine:
                 pass  # flush ledger rows
 
     # ------------------------------------------------------------------ public operations
+    def _forget_schema(self) -> None:
+        """Every operation re-reads describe / properties / owners: a mapped field may have changed,
+        or an admin may just have fixed a permission before a manual resync (ERR-8). validate() run
+        right before counts as this operation's read."""
+        if not self._schema_fresh:
+            self._schema = None
+        self._schema_fresh = False
+        self._owners = None
+
     def run_cycle(self) -> CycleReport:
         """One poll tick (TRG-1): capture both sides, then drain the queue."""
         self._report = CycleReport()
@@ -363,8 +401,7 @@ class SyncEngine:
         if blocked:
             self._report.stopped = blocked
             return self._report
-        self._schema = None  # re-read each cycle: mappings may point at fields that changed
-        self._owners = None
+        self._forget_schema()
         with self.store.session() as s:
             self.store.prune_ledger(s, self._ts() - 2 * DAY)  # only the last 24 h matter (LIM-1)
         self._guard(self._validate_for_cycle)
@@ -382,7 +419,10 @@ class SyncEngine:
         while True:
             rep = self.run_cycle()
             reports.append(rep)
-            self.progress(f"cycle done: {rep.to_dict()}")
+            self.progress(
+                f"cycle done: {rep.processed} processed, {rep.writes} writes, {rep.errors} errors"
+                + (f"; stopped: {rep.stopped}" if rep.stopped else "")
+            )
             n += 1
             if once or (cycles is not None and n >= cycles):
                 return reports
@@ -391,6 +431,7 @@ class SyncEngine:
     def resync_record(self, record: str) -> CycleReport:
         """TRG-14 / ERR-8: queue one record (HubSpot id, Salesforce id or email) now and process it."""
         self._report = CycleReport()
+        self._forget_schema()
         blocked = self._blocked()
         if blocked:
             self._report.stopped = blocked
@@ -408,6 +449,7 @@ class SyncEngine:
     def resync_list(self, list_ref: str) -> CycleReport:
         """INC-6: queue every member of a list at once and process them."""
         self._report = CycleReport()
+        self._forget_schema()
         blocked = self._blocked()
         if blocked:
             self._report.stopped = blocked
@@ -434,6 +476,7 @@ class SyncEngine:
         if sobject not in SF_OBJECTS:
             raise SettingsError(f"import: object must be one of {', '.join(SF_OBJECTS)}, not {sobject!r}")
         self._report = CycleReport()
+        self._forget_schema()
         blocked = self._blocked()
         if blocked:
             self._report.stopped = blocked
@@ -573,20 +616,118 @@ class SyncEngine:
             yield from results
             fetched += len(results)
             nxt = ((page.get("paging") or {}).get("next") or {}).get("after")
-            if not nxt or not results:
+            if not results:
                 return
             if fetched + SEARCH_PAGE > SEARCH_CAP:
-                if eq:  # continue the tie by id
+                # At the cap HubSpot stops offering a next page even when more records match, so
+                # decide by the total: a tie continues by id (keyset); a range is re-windowed by the
+                # caller from its newest timestamp.
+                total = page.get("total")
+                more = bool(nxt) or (isinstance(total, int) and total > fetched)
+                if eq and more:
                     yield from self._hs_search_window(start_ms, eq=True, after_id=str(results[-1]["id"]))
                 return
+            if not nxt:
+                return
             after = int(nxt) if str(nxt).isdigit() else nxt
+
+    def _capture_with_overlap(
+        self,
+        name: str,
+        cursor: int,
+        read: Callable[[int], int],
+        count: Callable[[int, int], int | None],
+        page: int,
+    ) -> None:
+        """Read a change stream from `cursor` (epoch ms), re-reading the overlap window behind it only
+        when something there could be new to us.
+
+        The overlap re-read exists for records that became visible late (search indexing lag). Re-
+        reading it every poll costs every record modified in the window, which after a bulk write
+        (the engine's own, or anything under a frozen clock) is the whole bulk, every cycle. So each
+        capture ends by checking that the server's count of records in the new window equals the
+        number we read there, and stores that count. The next capture counts the window again and
+        reads only past the cursor: records that left the window since are exactly those it reads
+        again with a newer stamp (their previous seen version was in the window). If
+        count == stored - left, nothing arrived late and the window is skipped; otherwise (or when
+        either count fails) it is re-read as before. Blind spot: one late arrival exactly offset by
+        one HubSpot archive (archives leave without being read) inside the same window.
+        A window of less than one `page` of records is simply re-read: that costs what a count costs
+        (and HubSpot search calls have a per-second limit of their own)."""
+        ov = self.settings.cursor_overlap_seconds * 1000
+        flag = f"overlap:{name}"
+        with self.store.session() as s:
+            mark = self.store.get_flag(s, flag)
+        self._tally, self._left = {}, set()
+        self._window = (cursor - ov, cursor)
+        start = max(0, cursor - ov)
+        skipped, before = False, None
+        if ov > 0 and mark and mark.get("t") == cursor and mark.get("n") is not None:
+            before = count(cursor - ov, cursor)
+            new = read(cursor + 1)
+            skipped = before is not None and before == mark["n"] - len(self._left)
+            self.progress(
+                f"{name}: overlap window {'unchanged, not re-read' if skipped else 'changed, re-read'}"
+                f" (counted {before}, expected {mark['n']} - {len(self._left)} that moved on)"
+            )
+        if not skipped:
+            new = read(start)
+        lo = new - ov
+        n: int | None = None
+        if skipped and new == cursor:
+            n = before  # same window; records that left it are already out of this count
+        elif (cursor + 1 if skipped else start) <= max(lo, 0):  # this capture read the whole new window
+            inside = sum(1 for t in self._tally.values() if lo <= t <= new)
+            if inside >= page:
+                after = count(lo, new)
+                n = after if after == inside else None
+                if n is None:
+                    self.progress(f"{name}: window holds {after} records, {inside} read: re-read next time")
+        with self.store.session() as s:
+            self.store.set_flag(s, flag, {"t": new, "n": n} if n is not None and ov > 0 else None)
+        self._tally, self._left = {}, set()
+
+    def _note_read(self, versions: dict[str, int], seen: dict[str, int]) -> None:
+        """Capture bookkeeping for the overlap check (see _capture_with_overlap)."""
+        lo, hi = self._window
+        for rid, v in versions.items():
+            self._tally[rid] = v
+            prev = seen.get(rid)
+            if prev is not None and prev != v and lo <= prev <= hi:
+                self._left.add(rid)
+
+    def _hs_count(self, lo: int, hi: int) -> int | None:
+        body = {
+            "filterGroups": [
+                {
+                    "filters": [
+                        {"propertyName": "lastmodifieddate", "operator": "GTE", "value": str(lo)},
+                        {"propertyName": "lastmodifieddate", "operator": "LTE", "value": str(hi)},
+                    ]
+                }
+            ],
+            "properties": ["lastmodifieddate"],
+            "limit": 1,
+        }
+        try:
+            total = self.hubspot.search(HS_OBJECT, body).get("total")
+        except SyncHttpError as exc:
+            if isinstance(exc, TransientError | DailyLimitReached | SuspensionError):
+                raise
+            return None  # cannot count: fall back to re-reading the window
+        return int(total) if isinstance(total, int) else None
 
     def _capture_hubspot(self) -> None:
         """HubSpot changes by search on lastmodifieddate, windowed past the 10k cap."""
         cursor_name = "hubspot:contacts:lastmodifieddate"
         with self.store.session() as s:
             cursor = int(self.store.get_cursor(s, cursor_name) or 0)
-        start = max(0, cursor - self.settings.cursor_overlap_seconds * 1000)
+        self._capture_with_overlap(
+            cursor_name, cursor, lambda start: self._hs_read_from(start, cursor), self._hs_count, SEARCH_PAGE
+        )
+
+    def _hs_read_from(self, start: int, cursor: int) -> int:
+        """Read every HubSpot change at or after `start`; returns the new cursor."""
         while True:
             batch: list[dict[str, Any]] = []
             count = 0
@@ -604,7 +745,7 @@ class SyncEngine:
             if batch:
                 cursor = self._enqueue_hubspot(batch, cursor)
             if count < SEARCH_CAP - SEARCH_PAGE:
-                return
+                return cursor
             if cursor > start and at_top <= SEARCH_PAGE:
                 start = cursor  # advance the window (re-reads the few records at `cursor`; deduped)
                 continue
@@ -626,6 +767,10 @@ class SyncEngine:
         }
         with self.store.session() as s:
             seen = self.store.seen_versions(s, "hubspot", HS_OBJECT, list(versions))
+            self._note_read(
+                {r: int(v) for r, v in versions.items() if v},
+                {r: int(v) for r, v in seen.items() if v and v.isdigit()},
+            )
             fresh = {rid: v for rid, v in versions.items() if seen.get(rid) != v}
             items = {}
             for r in records:
@@ -655,25 +800,45 @@ class SyncEngine:
         name = f"salesforce:{sobject}:SystemModstamp"
         with self.store.session() as s:
             stamp = self.store.get_cursor(s, name) or "1970-01-01T00:00:00.000+0000"
-        start = (parse_sf_datetime(stamp) or datetime(1970, 1, 1, tzinfo=UTC)) - timedelta(
-            seconds=self.settings.cursor_overlap_seconds
-        )
-        start = max(start, datetime(1970, 1, 1, tzinfo=UTC))
         fields = ", ".join(self.schema.sf_read_fields(sobject))
-        soql = f"SELECT {fields} FROM {sobject} WHERE SystemModstamp >= {soql_datetime(start)} ORDER BY SystemModstamp, Id"
-        page: list[dict[str, Any]] = []
-        for rec in self.salesforce.query(soql, include_deleted=True):
-            page.append(rec)
-            if len(page) >= 2000:
+
+        def read(start_ms: int) -> int:
+            nonlocal stamp
+            start = _ms_to_dt(start_ms)
+            soql = f"SELECT {fields} FROM {sobject} WHERE SystemModstamp >= {soql_datetime(start)} ORDER BY SystemModstamp, Id"
+            page: list[dict[str, Any]] = []
+            for rec in self.salesforce.query(soql, include_deleted=True):
+                page.append(rec)
+                if len(page) >= 2000:
+                    stamp = self._enqueue_salesforce(sobject, page, stamp)
+                    page = []
+            if page:
                 stamp = self._enqueue_salesforce(sobject, page, stamp)
-                page = []
-        if page:
-            self._enqueue_salesforce(sobject, page, stamp)
+            return _iso_to_ms(stamp) or 0
+
+        def count(lo: int, hi: int) -> int | None:
+            soql = (
+                f"SELECT COUNT() FROM {sobject} WHERE SystemModstamp >= {soql_datetime(_ms_to_dt(lo))}"
+                f" AND SystemModstamp <= {soql_datetime(_ms_to_dt(hi))}"
+            )
+            try:
+                return self.salesforce.count(soql, include_deleted=True)
+            except SyncHttpError as exc:
+                if isinstance(exc, TransientError | SuspensionError):
+                    raise
+                return None  # cannot count: fall back to re-reading the window
+
+        self._capture_with_overlap(name, _iso_to_ms(stamp) or 0, read, count, SF_QUERY_PAGE)
 
     def _enqueue_salesforce(self, sobject: str, records: list[dict[str, Any]], stamp: str) -> str:
         versions = {r["Id"]: str(r.get("SystemModstamp")) for r in records}
         with self.store.session() as s:
             seen = self.store.seen_versions(s, "salesforce", sobject, list(versions))
+            ms = {r: _iso_to_ms(v) for r, v in versions.items()}
+            prev = {r: _iso_to_ms(v) for r, v in seen.items()}
+            self._note_read(
+                {r: v for r, v in ms.items() if v is not None}, {r: v for r, v in prev.items() if v is not None}
+            )
             fresh = {rid: v for rid, v in versions.items() if seen.get(rid) != v}
             items = {}
             for r in records:
@@ -984,7 +1149,19 @@ class SyncEngine:
             for r in self.salesforce.query_in(soql, emails):
                 candidates.append((obj, r.get("CreatedDate") or "", r))
         with self.store.session() as s:
-            linked = set(_in_scalar(s, Link.sf_id, Link.sf_id, [r["Id"] for _, _, r in candidates]))
+            linked_to = {
+                lk.sf_id: lk.hs_id for lk in _in(s, Link, Link.sf_id, [r["Id"] for _, _, r in candidates])
+            }
+        linked = set(linked_to)
+        if linked_to:
+            # CON-8: a record still linked to a HubSpot contact that was deleted (DEL-2 keeps the
+            # Salesforce side) is free again; the contact that now has the email takes it over
+            # instead of getting a duplicate. Only then is one extra read spent.
+            alive = {
+                str(r["id"])
+                for r in self.hubspot.batch_read(HS_OBJECT, sorted(set(linked_to.values())), ["email"])
+            }
+            linked = {sf_id for sf_id, hs_id in linked_to.items() if hs_id in alive}
         for obj, _created, r in sorted(
             candidates,
             key=lambda t: (
@@ -1026,7 +1203,7 @@ class SyncEngine:
             body: dict[str, Any] = {}
             synced: dict[str, str | None] = {}
             for am in schema.active.get(obj, []):
-                val = self._hs_value(am, p.hs)  # type: ignore[arg-type]
+                val = self._hs_val(am, p)
                 if am.mapping.is_owner:
                     val = self._hs_owner_to_sf(val)  # OWN-3: only a valid owner; otherwise assignment rules
                 if am.to_sf_allowed and val is not None:
@@ -1045,12 +1222,14 @@ class SyncEngine:
             bodies.append(body)
             written.append(synced)
         with self.store.session() as s:  # intents first: a crash after the create is reconciled by email
-            for p in group:
-                s.add(
-                    Intent(
-                        system="salesforce", source_id=str(p.hs["id"]), email=_hs_email(p.hs), at=self._ts()
-                    )
-                )  # type: ignore[index]
+            now = self._ts()
+            s.execute(
+                insert(Intent.__table__),  # Core executemany: no per-row ORM bookkeeping
+                [
+                    {"system": "salesforce", "source_id": str(p.hs["id"]), "email": _hs_email(p.hs), "at": now}  # type: ignore[index, arg-type]
+                    for p in group
+                ],
+            )
         try:
             results = self.salesforce.create_records(obj, bodies)
         except TransientError as exc:
@@ -1111,6 +1290,18 @@ class SyncEngine:
             links = {
                 lk.hs_id: lk for lk in _in(s, Link, Link.hs_id, [str(r["id"]) for r in existing.values()])
             }
+            if self._list_id:
+                # The batch's memberships were read before these contacts were matched by email:
+                # without this, a contact in the list counts as outside it (INC-7) and stays unsynced.
+                self._members = self._members | set(
+                    _in_scalar(
+                        s,
+                        Membership.hs_id,
+                        Membership.hs_id,
+                        [str(r["id"]) for r in existing.values()],
+                        Membership.list_id == self._list_id,
+                    )
+                )
         creates: list[_Pair] = []
         seen_emails: dict[str, _Pair] = {}
         for p in pairs:
@@ -1157,6 +1348,12 @@ class SyncEngine:
                     p.detail["matched"] = (
                         f"CON-7: most recently updated duplicate; link moved from {other.sf_id}"
                     )
+                    if self._list_id and str(rec["id"]) not in self._members:
+                        # the gate ran before this pair had a link: apply it now (INC-3/INC-9, A1)
+                        p.outcome = "skipped"
+                        p.detail["reason"] = (
+                            "INC-3/INC-9 (A1): contact is not in the inclusion list; nothing syncs either way"
+                        )
                 else:
                     p.outcome, p.detail["reason"] = (
                         "skipped",
@@ -1214,7 +1411,8 @@ class SyncEngine:
                 if rec.get("new") is False:  # upsert found an existing contact with this email
                     p.detail["existing"] = True
                     p.detail["matched"] = "CON-5: existing HubSpot contact with this email linked"
-                    self._report.linked_existing += 1
+                    if not email_only:  # an import leaves it to the queued follow-up, which counts it
+                        self._report.linked_existing += 1
                     continue
                 p.outcome = "created_in_hubspot"
                 p.detail["created"] = (
@@ -1239,6 +1437,16 @@ class SyncEngine:
         )  # type: ignore[union-attr]
 
     # ------------------------------------------------------------------ values and owners
+    def _hs_val(self, am: ActiveMapping, p: _Pair) -> str | None:
+        """_hs_value of p.hs, memoised on the pair while p.hs stays the same record."""
+        if p.hs_vals_of is not p.hs:
+            p.hs_vals, p.hs_vals_of = {}, p.hs
+        key = am.key
+        if key in p.hs_vals:
+            return p.hs_vals[key]
+        value = p.hs_vals[key] = self._hs_value(am, p.hs)  # type: ignore[arg-type]
+        return value
+
     @staticmethod
     def _hs_value(am: ActiveMapping, rec: dict[str, Any]) -> str | None:
         """A HubSpot value in Salesforce terms (picklist options matched by value or label)."""
@@ -1310,6 +1518,7 @@ class SyncEngine:
             "Contact": [],
         }
         hs_updates: list[tuple[_Pair, dict[str, str], dict[str, str | None]]] = []
+        default_rules = self.decide is decide_field  # an injected rule sees every field
         for p in pairs:
             if (
                 p.outcome
@@ -1330,26 +1539,40 @@ class SyncEngine:
             baseline: set[str] = set()
             denied: list[str] = []
             explicit = any(t in p.trigger for t in ("TRG-14", "INC-6", "IMP-"))
-            baseline_new_fields = bool(p.link.last_synced) and not explicit
+            last = p.link.last_synced  # a plain dict: read once, not through the ORM per field
+            baseline_new_fields = bool(last) and not explicit
+            hs_at, sf_at = _hs_modified(p.hs), _sf_stamp(p.sf)  # once per pair, not per field
+            sf_changed_at = sf_at if p.sf.get("SystemModstamp") else None
+            equal: dict[str, str | None] = {}
             for am in schema.active.get(obj, []):
-                hs_v, sf_v = self._hs_value(am, p.hs), self._sf_value(am, p.sf)
+                hs_v, sf_v = self._hs_val(am, p), self._sf_value(am, p.sf)
                 if am.mapping.is_owner:
                     raw = hs_v
                     hs_v = self._hs_owner_to_sf(raw)
                     owner_invalid = raw is not None and hs_v is None
                     if owner_invalid:
                         hs_v = raw  # an unmatched HubSpot owner: RULE-16 decides below
-                known = am.key in p.link.last_synced
+                known = am.key in last
                 if not known and baseline_new_fields:
                     # RULE-9: a mapping added after this pair synced is not retroactive; but a side
                     # edited after the mapping appeared holds a "later change" and syncs.
                     since = self._mapping_first_seen.get(f"{am.key}|{am.mapping.rule.value}")
-                    hs_at, sf_at = _hs_modified(p.hs), _sf_stamp(p.sf)
                     edited_after = since is not None and (
                         (hs_at is not None and hs_at.timestamp() >= since) or sf_at.timestamp() >= since
                     )
                     if not edited_after:
                         baseline.add(am.key)
+                if (
+                    default_rules
+                    and hs_v == sf_v
+                    and am.mapping.rule != SyncRule.DONT_SYNC
+                    and am.key not in baseline
+                    and not (am.mapping.is_owner and owner_invalid)
+                ):
+                    # Equal values: decide_field's answer is "no action, remember this value" and it
+                    # is not logged, so skip building its input (most fields of most records).
+                    equal[am.key] = hs_v
+                    continue
                 states.append(
                     (
                         am,
@@ -1357,19 +1580,19 @@ class SyncEngine:
                             am.mapping,
                             hs_v,
                             sf_v,
-                            p.link.last_synced.get(am.key),
+                            last.get(am.key),
                             known,
-                            _hs_modified(p.hs),
-                            _sf_stamp(p.sf) if p.sf.get("SystemModstamp") else None,
+                            hs_at,
+                            sf_changed_at,
                         ),
                     )
                 )
             decision = PairDecision(
-                [baseline_field(fs) if am.key in baseline else decide_field(fs) for am, fs in states]
+                [baseline_field(fs) if am.key in baseline else self.decide(fs) for am, fs in states]
             )
             sf_body: dict[str, Any] = {}
             hs_body: dict[str, str] = {}
-            synced: dict[str, str | None] = {}
+            synced: dict[str, str | None] = dict(equal)
             fields_log = []
             for (am, fs), d in zip(states, decision.fields, strict=True):
                 action, value, reason = d.action, d.value, d.reason
@@ -1482,13 +1705,24 @@ class SyncEngine:
                 )  # type: ignore[union-attr]
 
     def _update_hubspot(self, ups: list[tuple[_Pair, dict[str, str], dict[str, str | None]]]) -> None:
-        for start in range(0, len(ups), 100):
-            part = ups[start : start + 100]
+        parts = [ups[start : start + 100] for start in range(0, len(ups), 100)]
+
+        def send(
+            part: list[tuple[_Pair, dict[str, str], dict[str, str | None]]],
+        ) -> tuple[dict[str, Any] | None, SyncHttpError | None]:
             try:
-                body = self.hubspot.batch_update(
-                    HS_OBJECT, [{"id": p.link.hs_id, "properties": props} for p, props, _ in part]
-                )  # type: ignore[union-attr]
-                errors = body.get("errors") or []
+                return self.hubspot.batch_update(
+                    HS_OBJECT, [{"id": p.link.hs_id, "properties": props} for p, props, _ in part]  # type: ignore[union-attr]
+                ), None
+            except SyncHttpError as exc:
+                return None, exc
+
+        # every chunk's call first (several in flight when api.concurrency > 1), then the outcomes in order
+        for part, (body, failure) in zip(parts, self.hubspot.map_chunks(send, parts), strict=True):
+            try:
+                if failure is not None:
+                    raise failure
+                errors = (body or {}).get("errors") or []
             except SyncHttpError as exc:
                 if isinstance(exc, TransientError | DailyLimitReached):
                     for p, _, _ in part:
@@ -1577,6 +1811,8 @@ class SyncEngine:
                     by_sf[lk.sf_id] = lk
             drop: list[int] = []
             ok_ids: list[str] = []
+            decisions: list[dict[str, Any]] = []
+            fresh_links: list[Link] = []
             for p in pairs:
                 if p.link is not None and p.detail.get("drop_link"):
                     if p.link.id:
@@ -1589,9 +1825,11 @@ class SyncEngine:
                         link = by_hs.get(p.link.hs_id) or by_sf.get(p.link.sf_id)
                         if link is not None:
                             link.sf_id, link.sf_object = p.link.sf_id, p.link.sf_object
+                            # a stale link taken over (CON-8 after a HubSpot deletion) changes contact
+                            link.hs_id, link.email = p.link.hs_id, p.link.email
                         else:
                             link = p.link
-                            s.add(link)
+                            fresh_links.append(link)  # inserted in bulk below
                         by_hs[link.hs_id], by_sf[link.sf_id] = link, link
                     if link is not None:
                         if not p.failed:
@@ -1615,19 +1853,23 @@ class SyncEngine:
                     for k, v in p.detail.items()
                     if k not in ("pending_synced", "pending_hs", "pending_sf")
                 }
-                s.add(
-                    Decision(
-                        at=now,
-                        hs_id=hs_id,
-                        sf_id=sf_id,
-                        email=(_hs_email(p.hs) if p.hs else None) or (_sf_email(p.sf) if p.sf else None),
-                        trigger=p.trigger[:200],
-                        outcome=p.outcome or "no_change",
-                        detail=_jsonable(detail),
-                    )
+                decisions.append(
+                    {
+                        "at": now,
+                        "hs_id": hs_id,
+                        "sf_id": sf_id,
+                        "email": (_hs_email(p.hs) if p.hs else None) or (_sf_email(p.sf) if p.sf else None),
+                        "trigger": p.trigger[:200],
+                        "outcome": p.outcome or "no_change",
+                        "detail": _jsonable(detail),
+                    }
                 )
                 if p.outcome == "skipped":
                     self._report.skipped += 1
+            if fresh_links:  # one executemany, not an ORM unit-of-work flush per new link
+                s.execute(insert(Link.__table__), [_link_row(lk) for lk in fresh_links])
+            if decisions:
+                s.execute(insert(Decision.__table__), decisions)  # one executemany, not an ORM object per record
             for part in chunks(drop, 500):
                 s.execute(delete(Link).where(Link.id.in_(part)).execution_options(**nosync))
             hs_sources = [p.hs_id for p in pairs if p.hs_id]
@@ -1759,6 +2001,15 @@ class SyncEngine:
                 p.queue_ids.append(q.id)
                 items.append(q)
                 follow.append(p)
+            matched = [p for p in pairs if p.link is not None and p.detail.get("existing") and not p.outcome]
+            if matched:
+                # CON-5: a contact that already had the email is linked now (durably), and its IMP-2
+                # follow-up stays queued; otherwise that follow-up finds no link and, with creation
+                # from Salesforce off (CON-1), the imported record never syncs or links at all.
+                for p in matched:
+                    p.outcome = "linked"
+                    p.detail["reason"] = "IMP-1: linked to the existing contact; IMP-2 follow-up queued"
+                self._finish(matched, [])
             self._gate(follow, members, list_id)
             for p in follow:
                 if p.outcome == "skipped" and "inclusion list" in p.detail.get("reason", ""):
@@ -1850,6 +2101,91 @@ class SyncEngine:
             ],
         }
 
+    def errors(self, category: str | None = None) -> list[dict[str, Any]]:
+        """Every current sync error (optionally one category, case-insensitive), oldest first, with
+        both sides' ids where the record is linked. From the state database only: no API calls."""
+        with self.store.session() as s:
+            q = select(SyncError).order_by(SyncError.id)
+            rows = list(s.scalars(q))
+            ids = [e.record_id for e in rows]
+            links = _in(s, Link, Link.hs_id, ids) + _in(s, Link, Link.sf_id, ids)
+        by_hs = {lk.hs_id: lk.sf_id for lk in links}
+        by_sf = {lk.sf_id: lk.hs_id for lk in links}
+        out = []
+        for e in rows:
+            if category and e.category.lower() != category.lower():
+                continue
+            hs_id = e.record_id if e.system == "hubspot" else by_sf.get(e.record_id)
+            sf_id = e.record_id if e.system == "salesforce" else by_hs.get(e.record_id)
+            out.append(
+                {
+                    "system": e.system,
+                    "object_type": e.object_type,
+                    "record_id": e.record_id,
+                    "hubspot_id": hs_id,
+                    "salesforce_id": sf_id,
+                    "category": e.category,
+                    "code": e.code,
+                    "message": e.message,
+                    "attempts": e.attempts,
+                    "first_at": e.first_at,
+                    "last_at": e.last_at,
+                    "next_retry_at": e.next_retry_at,
+                }
+            )
+        return out
+
+    def decisions(self, record: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """The decision log oldest first: one record's (HubSpot id, Salesforce id or email, as in
+        why()) or everyone's; `limit` keeps the newest N. State database only: no API calls."""
+        if record is not None:
+            rows = self.why(record, limit=limit or 1_000_000)["decisions"]
+            return list(reversed(rows))
+        with self.store.session() as s:
+            q = select(Decision).order_by(Decision.id.desc())
+            if limit:
+                q = q.limit(limit)
+            found = list(s.scalars(q))
+        return [
+            {
+                "at": datetime.fromtimestamp(d.at, tz=UTC).isoformat(),
+                "hubspot_id": d.hs_id,
+                "salesforce_id": d.sf_id,
+                "email": d.email,
+                "trigger": d.trigger,
+                "outcome": d.outcome,
+                "detail": d.detail,
+            }
+            for d in reversed(found)
+        ]
+
+    def resync_errors(self, category: str | None = None) -> CycleReport:
+        """ERR-8: the Sync Health "Resync" of every record in error (optionally one category): each
+        is queued as a manual resync (not an automatic retry, so LIM-4 does not hold it back)."""
+        self._report = CycleReport()
+        self._forget_schema()
+        blocked = self._blocked()
+        if blocked:
+            self._report.stopped = blocked
+            return self._report
+        errs = self.errors(category)
+        now = self._ts()
+        with self.store.session() as s:
+            for system in ("hubspot", "salesforce"):
+                mine = [e for e in errs if e["system"] == system]
+                for obj in sorted({e["object_type"] for e in mine}):
+                    ids = [e["record_id"] for e in mine if e["object_type"] == obj]
+                    for part in chunks(ids, 500):
+                        s.execute(delete(SyncError).where(SyncError.system == system, SyncError.record_id.in_(part)))
+                        self.store.enqueue(s, system, obj, {i: ("TRG-14 manual resync", None) for i in part}, now)
+                        for q in s.scalars(
+                            select(QueueItem).where(QueueItem.system == system, QueueItem.record_id.in_(part))
+                        ):
+                            q.attempts, q.not_before, q.payload = 0, 0.0, None  # read fresh, retry now
+        self.progress(f"resync: {len(errs)} records in error queued")
+        self._guard(self._drain_queue)
+        return self._report
+
     def _resolve_record(self, record: str) -> tuple[str, str, str]:
         key = record.strip()
         if key.isdigit():
@@ -1864,6 +2200,21 @@ class SyncEngine:
         if found:
             return "hubspot", str(found[0]["id"]), HS_OBJECT
         raise SettingsError(f"resync: no HubSpot contact or Salesforce lead/contact matches {record!r}")
+
+
+def _link_row(lk: Link) -> dict[str, Any]:
+    return {
+        "object_type": lk.object_type,
+        "hs_id": lk.hs_id,
+        "sf_object": lk.sf_object,
+        "sf_id": lk.sf_id,
+        "email": lk.email,
+        "last_synced": lk.last_synced,
+        "created_at": lk.created_at,
+        "updated_at": lk.updated_at,
+        "sf_modstamp": lk.sf_modstamp,
+        "outside_list_created": bool(lk.outside_list_created),
+    }
 
 
 def _sf_stamp(rec: dict[str, Any] | None) -> datetime:
@@ -1886,10 +2237,17 @@ def _in_scalar(s: Any, what: Any, col: Any, values: list[str], *extra: Any) -> l
 
 
 def _jsonable(value: Any) -> Any:
+    try:  # the common case (plain JSON data) at C speed: this runs for every decision logged
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError):
+        return _jsonable_slow(value)
+
+
+def _jsonable_slow(value: Any) -> Any:
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): _jsonable_slow(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set):
-        return [_jsonable(v) for v in value]
+        return [_jsonable_slow(v) for v in value]
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return str(value)

@@ -4,6 +4,7 @@ describe) and the mapping validation that needs it (RULE-6/7, "mapping to a miss
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sync.mappings import FieldMapping, SyncRule, type_mismatch
@@ -46,8 +47,8 @@ class ActiveMapping:
             return value
         return ";".join(self.hs_options[v.lower()] for v in value.split(";"))
 
-    @property
-    def key(self) -> str:
+    @cached_property
+    def key(self) -> str:  # cached: read several times per field of every record processed
         return f"{self.mapping.hubspot}|{self.mapping.salesforce}"
 
 

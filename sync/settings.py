@@ -22,6 +22,7 @@ Example (every key optional except the two connections):
         - {hubspot: firstname, salesforce: FirstName, rule: two_way}
     api:
       allocation: 5000                   # Salesforce calls per 24 h allotted to the sync (LIM-1); null = uncapped
+      concurrency: 1                     # chunks of one batch operation in flight at once (1..8)
     poll_interval_seconds: 900           # TRG-1
     retry: {interval_seconds: 1200, max_attempts: 10}   # ERR-7 / A13
 """
@@ -98,6 +99,9 @@ class ApiSettings:
     max_retries: int = 6
     backoff_base_seconds: float = 1.0
     backoff_max_seconds: float = 60.0
+    # Chunks of one batch operation (composite saves, batch reads/updates, IN-list queries) in
+    # flight at once. 1 keeps the request order fixed (deterministic ids against the fakes).
+    concurrency: int = 1
 
 
 @dataclass
@@ -358,8 +362,12 @@ def merge_mappings(raw: Any, key: str) -> list[FieldMapping]:
 
 
 def _api(r: _Reader) -> ApiSettings:
-    r.no_unknown({"allocation", "max_retries", "backoff_base_seconds", "backoff_max_seconds"})
+    r.no_unknown({"allocation", "max_retries", "backoff_base_seconds", "backoff_max_seconds", "concurrency"})
+    conc = r.int("concurrency", 1, minimum=1) or 1
+    if conc > 8:
+        raise SettingsError(f"{r.key('concurrency')}: at most 8 requests in flight, not {conc}")
     return ApiSettings(
+        concurrency=conc,
         allocation=r.int("allocation", None, minimum=1),
         max_retries=r.int("max_retries", 6, minimum=0) or 0,
         backoff_base_seconds=r.float("backoff_base_seconds", 1.0),

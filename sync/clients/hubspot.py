@@ -91,16 +91,17 @@ class HubSpotClient(RetryingHttp):
         with_history: list[str] | None = None,
     ) -> list[dict[str, Any]]:
         """Records found (missing ids are simply absent: 207 OBJECT_NOT_FOUND)."""
-        out: list[dict[str, Any]] = []
-        for chunk in chunks(ids, BATCH_LIMIT):
+
+        def read(chunk: list[str]) -> list[dict[str, Any]]:
             body: dict[str, Any] = {"inputs": [{"id": i} for i in chunk], "properties": properties}
             if with_history:
                 body["propertiesWithHistory"] = with_history
             if id_property:
                 body["idProperty"] = id_property
             resp = self.call("POST", f"/crm/v3/objects/{object_type}/batch/read", ok=(200, 207), json=body)
-            out.extend(resp.json().get("results", []))
-        return out
+            return resp.json().get("results", [])
+
+        return [r for rows in self.map_chunks(read, chunks(ids, BATCH_LIMIT)) for r in rows]
 
     def batch_update(self, object_type: str, inputs: list[dict[str, Any]]) -> dict[str, Any]:
         """<=100 inputs; returns the batch body (results, and errors on 207)."""

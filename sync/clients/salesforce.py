@@ -8,13 +8,14 @@ import base64
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 import requests
 
-from sync.clients.http import RetryingHttp, json_or_none
+from sync.clients.http import RetryingHttp, _connect_failure, json_or_none
 from sync.errors import SUSPENSION_CODES, AuthError, SuspensionError, SyncHttpError, TransientError
 
 COMPOSITE_LIMIT = 200
@@ -33,6 +34,20 @@ def soql_datetime(dt: datetime) -> str:
 def parse_sf_datetime(text: str | None) -> datetime | None:
     if not text:
         return None
+    return _parse_sf_datetime(text)
+
+
+@lru_cache(maxsize=65536)
+def _parse_sf_datetime(text: str) -> datetime | None:
+    # Cached: a sync cycle parses the same few modstamps (one per batch write) hundreds of
+    # thousands of times. fromisoformat covers what both APIs send ("...000Z", "...000+0000");
+    # the regex below stays as the fallback for anything more unusual.
+    try:
+        dt = datetime.fromisoformat(text)
+        if dt.tzinfo is not None:
+            return dt.astimezone(UTC)
+    except ValueError:
+        pass
     t = text.replace("Z", "+0000")
     m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?([+-]\d\d:?\d\d)?$", t)
     if not m:
@@ -82,6 +97,13 @@ class SalesforceClient(RetryingHttp):
 
     # --- auth ------------------------------------------------------------------------------
     def login(self) -> None:
+        try:
+            self._login()
+        except requests.RequestException as exc:  # no answer at all: an outage or a wrong login_url
+            self._record("POST", self.login_url, 0)
+            raise TransientError("salesforce", 0, "CONNECTION", _connect_failure(self.login_url, exc)) from None
+
+    def _login(self) -> None:
         if self.consumer_key and self.consumer_secret:
             if self.username and self.password:
                 data = {
@@ -195,21 +217,34 @@ class SalesforceClient(RetryingHttp):
                 return
             resp = self.call("GET", nxt)
 
+    def count(self, soql: str, include_deleted: bool = False) -> int | None:
+        """`SELECT COUNT() ...`: the totalSize of the answer (None when the answer has none)."""
+        body = self.call("GET", "/queryAll/" if include_deleted else "/query/", params={"q": soql}).json()
+        total = body.get("totalSize") if isinstance(body, dict) else None
+        return int(total) if isinstance(total, int) else None
+
     def query_in(
         self, template: str, values: list[str], include_deleted: bool = False
     ) -> Iterator[dict[str, Any]]:
         """`template` holds one `{in}` placeholder; values are chunked so each statement stays short."""
+        statements: list[str] = []
         chunk: list[str] = []
         size = len(template)
         for v in values:
             q = soql_quote(v)
             if chunk and size + len(q) + 1 > SOQL_MAX_CHARS:
-                yield from self.query(template.format(inlist=",".join(chunk)), include_deleted)
+                statements.append(template.format(inlist=",".join(chunk)))
                 chunk, size = [], len(template)
             chunk.append(q)
             size += len(q) + 1
         if chunk:
-            yield from self.query(template.format(inlist=",".join(chunk)), include_deleted)
+            statements.append(template.format(inlist=",".join(chunk)))
+        if self.concurrency <= 1:
+            for soql in statements:
+                yield from self.query(soql, include_deleted)
+            return
+        for rows in self.map_chunks(lambda soql: list(self.query(soql, include_deleted)), statements):
+            yield from rows
 
     def describe(self, sobject: str) -> dict[str, Any]:
         return self.call("GET", f"/sobjects/{sobject}/describe").json()
@@ -221,23 +256,27 @@ class SalesforceClient(RetryingHttp):
     # --- writes (composite sobjects, <=200 per call, per-record results) ----------------------
     def create_records(self, sobject: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """One SaveResult per record, in order. Not retried on timeouts (see RetryingHttp.send)."""
-        out: list[dict[str, Any]] = []
-        for i in range(0, len(records), COMPOSITE_LIMIT):
-            chunk = [{"attributes": {"type": sobject}, **r} for r in records[i : i + COMPOSITE_LIMIT]]
+
+        def save(part: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            chunk = [{"attributes": {"type": sobject}, **r} for r in part]
             resp = self.call(
                 "POST", "/composite/sobjects", json={"allOrNone": False, "records": chunk}, idempotent=False
             )
-            out.extend(resp.json())
-        return out
+            return resp.json()
+
+        parts = [records[i : i + COMPOSITE_LIMIT] for i in range(0, len(records), COMPOSITE_LIMIT)]
+        return [res for results in self.map_chunks(save, parts) for res in results]
 
     def update_records(self, sobject: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """records carry "id"; one SaveResult per record, in order."""
-        out: list[dict[str, Any]] = []
-        for i in range(0, len(records), COMPOSITE_LIMIT):
-            chunk = [{"attributes": {"type": sobject}, **r} for r in records[i : i + COMPOSITE_LIMIT]]
+
+        def save(part: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            chunk = [{"attributes": {"type": sobject}, **r} for r in part]
             resp = self.call("PATCH", "/composite/sobjects", json={"allOrNone": False, "records": chunk})
-            out.extend(resp.json())
-        return out
+            return resp.json()
+
+        parts = [records[i : i + COMPOSITE_LIMIT] for i in range(0, len(records), COMPOSITE_LIMIT)]
+        return [res for results in self.map_chunks(save, parts) for res in results]
 
 
 def _error_code(resp: requests.Response) -> str | None:

@@ -34,6 +34,8 @@ def test_owner_mapping_valid_owner_and_revert(env: Env) -> None:  # OWN-2, OWN-3
 def test_salesforce_owner_without_hubspot_owner_is_skipped(env: Env) -> None:  # OWN-2
     integ, _sf_user, _ = owner_ids(env)
     (alice,) = env.sf_query("SELECT Id FROM User WHERE Email = 'alice.admin@example.com'")
+    # The HubSpot fake mirrors the Salesforce users as owners: remove Alice's HubSpot user.
+    env.control("DELETE", "/_hubforce/hubspot/owners/alice.admin@example.com")
     eng = installed(env)
     cid = env.hs_create(email="al@example.com", lastname="Al", hubspot_owner_id=integ)
     eng.run_cycle()

@@ -92,6 +92,7 @@ class MiniFake:
         self.seq = 100
         self.calls: list[tuple[str, str]] = []
         self.fail_sf_create: set[str] = set()  # LastName values whose create fails validation
+        self.search_cap = 10_000  # HubSpot offers no next page past this many results (wire spec 2.4)
         # (system, path regex, status or "drop", remaining times, json body)
         self.faults: list[list[Any]] = []
 
@@ -254,7 +255,12 @@ class MiniFake:
             for f in g["filters"]:
                 if f["propertyName"] == "lastmodifieddate":
                     v = int(f["value"])
-                    rows = [c for c in rows if (ms(c) >= v if f["operator"] == "GTE" else ms(c) == v)]
+                    op = f["operator"]
+                    rows = [
+                        c
+                        for c in rows
+                        if (ms(c) >= v if op == "GTE" else ms(c) <= v if op == "LTE" else ms(c) == v)
+                    ]
                 elif f["propertyName"] == "hs_object_id":
                     rows = [c for c in rows if int(c["id"]) > int(f["value"])]
         s = (body.get("sorts") or [{}])[0]
@@ -268,7 +274,7 @@ class MiniFake:
         limit = int(body.get("limit") or 10)
         page = rows[after : after + limit]
         out: dict[str, Any] = {"total": len(rows), "results": page}
-        if after + limit < len(rows):
+        if after + limit < len(rows) and after + limit < self.search_cap:
             out["paging"] = {"next": {"after": str(after + limit)}}
         return out
 
@@ -299,7 +305,10 @@ class MiniFake:
             )
         if path in (f"{V}/query/", f"{V}/queryAll/"):
             q = parse_qs(u.query)["q"][0]
-            return ok({"done": True, "totalSize": 0, "records": self._soql(q, path.endswith("queryAll/"))})
+            rows = self._soql(q, path.endswith("queryAll/"))
+            if q.startswith("SELECT COUNT() "):
+                return ok({"done": True, "totalSize": len(rows), "records": []})
+            return ok({"done": True, "totalSize": len(rows), "records": rows})
         if path == f"{V}/composite/sobjects":
             body = json.loads(req.body)
             out = []
@@ -342,7 +351,7 @@ class MiniFake:
         if obj != "User" and not include_deleted:
             rows = [r for r in rows if not r["IsDeleted"]]
         for cond in (m.group(3) or "").split(" AND ") if m.group(3) else []:
-            cm = re.match(r"(\w+) (>=|=|!=|IN) (.+)$", cond)
+            cm = re.match(r"(\w+) (>=|<=|=|!=|IN) (.+)$", cond)
             assert cm, cond
             f, op, val = cm.groups()
             if op == "IN":
@@ -355,7 +364,11 @@ class MiniFake:
             else:
                 dt = datetime.strptime(val, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
                 key = lambda r, f=f: datetime.strptime(r[f], "%Y-%m-%dT%H:%M:%S.%f%z")  # noqa: E731
-                rows = [r for r in rows if (key(r) >= dt if op == ">=" else key(r) == dt)]
+                rows = [
+                    r
+                    for r in rows
+                    if (key(r) >= dt if op == ">=" else key(r) <= dt if op == "<=" else key(r) == dt)
+                ]
         if m.group(4):
             parts = [p.strip().split() for p in m.group(4).split(",")]
             for p in reversed(parts):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -410,3 +411,66 @@ def test_automatic_retries_pause_above_75_percent_of_allocation(
     eng.settings.api.allocation = 100_000
     fake.tick(1300)
     assert eng.run_cycle().created_in_salesforce == 1  # below the threshold again: retried
+
+
+def test_tie_past_the_search_cap_is_read_in_full(
+    fake: MiniFake, state_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More records at one lastmodifieddate than search pages reach (bulk writes, frozen clocks):
+    HubSpot stops offering a next page at the cap, so the tie must continue by id, not end there."""
+    import sync.engine
+
+    monkeypatch.setattr(sync.engine, "SEARCH_CAP", 400)
+    fake.search_cap = 400
+    eng = engine(fake, state_url)
+    eng.run_cycle()  # install
+    fake.tick(120)
+    ids = [fake.hs_create(email=f"t{i}@example.com", lastname="T") for i in range(450)]  # one timestamp
+    rep = eng.run_cycle()
+    assert rep.captured_hubspot == 450 and rep.created_in_salesforce == 450, rep
+    assert {lk["Email"] for lk in fake.sf["Lead"].values()} == {f"t{i}@example.com" for i in range(450)}
+    assert len(ids) == 450
+
+
+def test_overlap_window_is_skipped_when_nothing_arrived_late(fake: MiniFake, state_url: str) -> None:
+    """After a bulk capture the overlap window is counted, not re-read; a record that shows up in
+    it later (late indexing) makes the count differ and the window is read again."""
+    eng = engine(fake, state_url)
+    eng.run_cycle()  # install
+    fake.tick(120)
+    for i in range(450):  # more than two search pages inside the overlap window
+        fake.hs_create(email=f"w{i}@example.com", lastname="W")
+    eng.run_cycle()
+    fake.tick(10)
+    before = len([c for c in fake.calls if c[1].endswith("/search")])
+    eng.run_cycle()  # nothing new: one count and one empty read, no re-read of the 450 (3 pages)
+    searches = len([c for c in fake.calls if c[1].endswith("/search")]) - before
+    assert searches == 2, searches
+    # a record stamped inside the window that was not visible before (late indexing)
+    fake.now -= timedelta(seconds=5)
+    late = fake.hs_create(email="late@example.com", lastname="Late")
+    fake.tick(30)
+    rep = eng.run_cycle()
+    assert rep.created_in_salesforce == 1, rep
+    assert any(lead["Email"] == "late@example.com" for lead in fake.sf["Lead"].values()), late
+
+
+def test_public_errors_decisions_and_resync_errors(fake: MiniFake, state_url: str) -> None:  # ERR-8
+    eng = engine(fake, state_url)
+    eng.run_cycle()
+    fake.tick(60)
+    fake.fail_sf_create.add("Bad")
+    bad = fake.hs_create(email="bad@example.com", lastname="Bad")
+    ok = fake.hs_create(email="ok@example.com", lastname="Ok")
+    assert eng.run_cycle().errors == 1
+    (err,) = eng.errors()
+    assert (err["hubspot_id"], err["system"], err["attempts"]) == (bad, "hubspot", 1)
+    assert eng.errors(err["category"].lower()) == [err] and eng.errors("NO_SUCH_CATEGORY") == []
+    assert [d["outcome"] for d in eng.decisions(bad)] == ["failed"]
+    everyone = eng.decisions()
+    assert {bad, ok} <= {d["hubspot_id"] for d in everyone} and len(eng.decisions(limit=1)) == 1
+    assert everyone[-1] == eng.decisions(limit=1)[0]  # oldest first; limit keeps the newest
+    fake.fail_sf_create.clear()
+    rep = eng.resync_errors(err["category"])
+    assert rep.created_in_salesforce == 1 and rep.errors == 0 and eng.errors() == []
+    assert [d["outcome"] for d in eng.decisions(bad)] == ["failed", "created_in_salesforce"]
