@@ -214,7 +214,7 @@ class SyncEngine:
     @property
     def hubspot(self) -> HubSpotClient:
         if self._hs is None:
-            c, a = self.settings.hubspot, self.settings.api
+            c = self.settings.hubspot
             oauth = (
                 (c.oauth_client_id, c.oauth_client_secret, c.oauth_refresh_token)
                 if c.oauth_refresh_token
@@ -225,21 +225,28 @@ class SyncEngine:
                 token=c.token,
                 oauth=oauth,  # type: ignore[arg-type]
                 session=self._hs_session,
-                sleep=self.sleep,
-                ledger=self._ledger,
-                max_retries=a.max_retries,
-                backoff_base=a.backoff_base_seconds,
-                backoff_max=a.backoff_max_seconds,
                 timeout=c.timeout,
-                concurrency=a.concurrency,
-                fail_fast_connect=self.fail_fast_connect,
+                **self._client_options(),
             )
         return self._hs
+
+    def _client_options(self) -> dict[str, Any]:
+        """Retry, ledger and pacing options both clients share (one place for the API settings)."""
+        a = self.settings.api
+        return {
+            "sleep": self.sleep,
+            "ledger": self._ledger,
+            "max_retries": a.max_retries,
+            "backoff_base": a.backoff_base_seconds,
+            "backoff_max": a.backoff_max_seconds,
+            "concurrency": a.concurrency,
+            "fail_fast_connect": self.fail_fast_connect,
+        }
 
     @property
     def salesforce(self) -> SalesforceClient:
         if self._sf is None:
-            c, a = self.settings.salesforce, self.settings.api
+            c = self.settings.salesforce
             self._sf = SalesforceClient(
                 c.url,
                 session_id=c.session_id,
@@ -251,14 +258,8 @@ class SyncEngine:
                 login_url=c.login_url,
                 api_version=c.api_version,
                 session=self._sf_session,
-                sleep=self.sleep,
-                ledger=self._ledger,
-                max_retries=a.max_retries,
-                backoff_base=a.backoff_base_seconds,
-                backoff_max=a.backoff_max_seconds,
                 timeout=c.timeout,
-                concurrency=a.concurrency,
-                fail_fast_connect=self.fail_fast_connect,
+                **self._client_options(),
             )
         return self._sf
 
