@@ -28,7 +28,20 @@ def register(subparsers: Any) -> None:
     r = add("run", "poll both systems every poll_interval_seconds (TRG-1) and sync")
     r.add_argument("--once", action="store_true", help="run one cycle and exit")
     r.add_argument("--cycles", type=int, default=None, help="stop after N cycles")
+    r.add_argument(
+        "--no-webhooks",
+        action="store_true",
+        help="do not start the HubSpot webhook receiver even if hubspot.webhooks is configured"
+        " (a separate `sync webhooks-listen` may receive them; queued changes are still drained)",
+    )
     r.set_defaults(func=_run)
+    wl = add("webhooks-listen", "receive HubSpot webhooks and queue the changes (a `sync run` processes them)")
+    wl.set_defaults(func=_webhooks_listen)
+    ws = add("webhooks-subscribe", "point a HubSpot app's webhooks at the receiver and subscribe the events the sync needs")
+    ws.add_argument("--app-id", type=int, required=True, help="the developer app id")
+    ws.add_argument("--developer-key", required=True, help="the developer API key (hapikey) of the app's account")
+    ws.add_argument("--target-url", default=None, help="the URL HubSpot posts to (default: hubspot.webhooks listen + path)")
+    ws.set_defaults(func=_webhooks_subscribe)
     st = add("status", "API use, errors by category, suspension")
     st.add_argument("--json", action="store_true")
     st.set_defaults(func=_status)
@@ -105,8 +118,75 @@ def _print_report(rep: Any) -> int:
 def _run(args: argparse.Namespace) -> int:
     eng = _engine(args)
     eng.validate()
-    reports = eng.run(once=args.once, cycles=args.cycles)
-    return _print_report(reports[-1])
+    server = None
+    hooks = eng.settings.hubspot.webhooks
+    if hooks is not None and not args.no_webhooks and not args.once:
+        server = _receiver_server(eng)
+        eng.progress(f"receiving HubSpot webhooks at {server.url}")
+    try:
+        reports = eng.run(once=args.once, cycles=args.cycles)
+    finally:
+        if server is not None:
+            server.stop()
+    cycles = [r for r in reports if r.kind == "cycle"]
+    return _print_report(cycles[-1])
+
+
+def _receiver_server(eng: Any) -> Any:
+    from sync.webhooks import ReceiverServer
+
+    hooks = eng.settings.hubspot.webhooks
+    try:
+        return ReceiverServer(eng.webhook_receiver(), hooks.host, hooks.port).start()
+    except OSError as exc:
+        raise SettingsError(f"hubspot.webhooks.listen: cannot listen on {hooks.host}:{hooks.port}: {exc}") from None
+
+
+@_guarded
+def _webhooks_listen(args: argparse.Namespace) -> int:
+    import time
+
+    eng = _engine(args, network=False)
+    server = _receiver_server(eng)
+    print(f"receiving HubSpot webhooks at {server.url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        server.stop()
+
+
+@_guarded
+def _webhooks_subscribe(args: argparse.Namespace) -> int:
+    import requests
+
+    from sync.webhooks import WebhookRejected, ensure_subscriptions
+
+    eng = _engine(args)
+    hooks = eng.settings.hubspot.webhooks
+    if hooks is None and not args.target_url:
+        raise SettingsError("hubspot.webhooks: not configured, and no --target-url given")
+    target = args.target_url or hooks.public_url or f"http://{hooks.host}:{hooks.port}{hooks.path}"
+    try:
+        out = ensure_subscriptions(
+            requests.Session(),
+            eng.settings.hubspot.url,
+            args.app_id,
+            args.developer_key,
+            target,
+            (eng.validate(), eng.webhook_properties())[1],
+            timeout=eng.settings.hubspot.timeout,
+        )
+    except WebhookRejected as exc:
+        print(f"hubforce sync: webhooks-subscribe failed: {exc.message}", file=sys.stderr)
+        return 4
+    except requests.RequestException as exc:
+        print(f"hubforce sync: cannot reach hubspot: {exc}", file=sys.stderr)
+        return 4
+    print(json.dumps(out, indent=2))
+    return 0
 
 
 @_guarded
@@ -133,6 +213,15 @@ def _status(args: argparse.Namespace) -> int:
         print("  (clear it with: hubforce sync clear-suspension --config ...)")
     else:
         print("suspension: none")
+    hooks = st.get("webhooks") or {}
+    if hooks.get("configured") or hooks.get("deliveries"):
+        print(
+            f"webhooks: {hooks.get('deliveries', 0)} deliveries, {hooks.get('events', 0)} events,"
+            f" {hooks.get('queued', 0)} queued, {hooks.get('skipped', 0)} already captured or not used,"
+            f" {hooks.get('rejected', 0)} rejected"
+        )
+        if hooks.get("last_rejection"):
+            print(f"  last rejection: {hooks['last_rejection']['message']}")
     return 0
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import requests
 from sqlalchemy import delete, func, insert, select
 
-from sync.clients.hubspot import SEARCH_CAP, SEARCH_PAGE, HubSpotClient, chunks
+from sync.clients.hubspot import MEMBERSHIP_PAGE, SEARCH_CAP, SEARCH_PAGE, HubSpotClient, chunks
 from sync.clients.salesforce import SalesforceClient, parse_sf_datetime, soql_datetime, soql_quote
 from sync.errors import (
     AllocationExhausted,
@@ -81,6 +81,7 @@ class CycleReport:
     errors: int = 0
     api_calls: dict[str, int] = field(default_factory=lambda: {"hubspot": 0, "salesforce": 0})
     stopped: str | None = None  # why the cycle stopped early (suspension, daily limit, allocation...)
+    kind: str = "cycle"  # "cycle" (poll tick: capture + queue) or "drain" (queue only: webhook changes)
 
     @property
     def reads(self) -> int:
@@ -201,6 +202,9 @@ class SyncEngine:
         self._tally: dict[str, int] = {}
         self._left: set[str] = set()
         self._window: tuple[int, int] = (0, 0)
+        # True while this operation has just diffed the inclusion list (a poll cycle does so before
+        # draining); a webhook drain checks the memberships of the records it processes instead.
+        self._memberships_fresh = False
 
     # ------------------------------------------------------------------ clients and schema
     def _ts(self) -> float:
@@ -407,14 +411,48 @@ class SyncEngine:
             self.store.prune_ledger(s, self._ts() - 2 * DAY)  # only the last 24 h matter (LIM-1)
         self._guard(self._validate_for_cycle)
         self._guard(self._install_if_needed)
+        self._memberships_fresh = False
         self._guard(self._capture_memberships)
+        self._memberships_fresh = self._report.stopped is None
         self._guard(self._capture_hubspot)
         for obj in SF_OBJECTS:
             self._guard(lambda obj=obj: self._capture_salesforce(obj))
         self._guard(self._drain_queue)
+        self._memberships_fresh = False
         return self._report
 
+    def process_queue(self) -> CycleReport:
+        """Process what is queued without capturing: the changes webhooks delivered since the last
+        look. No API call at all when nothing is ready. The schema read by the last cycle is reused
+        (a drain every few seconds must not re-read describe each time: LIM-1)."""
+        self._report = CycleReport(kind="drain")
+        blocked = self._blocked()
+        if blocked:
+            self._report.stopped = blocked
+            return self._report
+        with self.store.session() as s:
+            if not self.store.get_flag(s, "installed"):
+                # TRG-15: the first poll cycle bookmarks what exists; nothing is processed before it.
+                self._report.stopped = "not installed yet: the first poll cycle has not run"
+                return self._report
+        if not self.queue_ready():
+            return self._report
+        self._memberships_fresh = False
+        self._guard(self._drain_queue)
+        return self._report
+
+    def queue_ready(self) -> int:
+        """Queued records whose time has come (a count from the state database, no API call)."""
+        with self.store.session() as s:
+            q = select(func.count()).select_from(QueueItem).where(QueueItem.not_before <= self._ts())
+            if not self._retries_allowed():
+                q = q.where(QueueItem.attempts == 0)
+            return int(s.scalar(q) or 0)
+
     def run(self, once: bool = False, cycles: int | None = None) -> list[CycleReport]:
+        """Poll cycles every poll_interval_seconds (TRG-1). With HubSpot webhooks configured, the
+        queue is also drained every drain_interval_seconds in between, so pushed changes sync in
+        seconds (whoever receives them: `sync run` itself or a `sync webhooks-listen` process)."""
         reports = []
         n = 0
         while True:
@@ -427,7 +465,46 @@ class SyncEngine:
             n += 1
             if once or (cycles is not None and n >= cycles):
                 return reports
+            reports.extend(self._wait_for_next_cycle())
+
+    def _wait_for_next_cycle(self) -> list[CycleReport]:
+        hooks = self.settings.hubspot.webhooks
+        if hooks is None:
             self.sleep(self.settings.poll_interval_seconds)
+            return []
+        drains = []
+        end = self._ts() + self.settings.poll_interval_seconds
+        while (left := end - self._ts()) > 0:
+            self.sleep(min(left, hooks.drain_interval_seconds))
+            if self.queue_ready():
+                rep = self.process_queue()
+                drains.append(rep)
+                self.progress(
+                    f"webhook changes: {rep.processed} processed, {rep.writes} writes, {rep.errors} errors"
+                    + (f"; stopped: {rep.stopped}" if rep.stopped else "")
+                )
+        return drains
+
+    def webhook_properties(self) -> list[str]:
+        """The contact properties whose changes the sync wants pushed: every property it reads, plus
+        those the inclusion list's filters use (a change there is how a contact joins or leaves)."""
+        props = set(self.schema.hs_read_properties())
+        ref = self.settings.contacts.inclusion_list
+        lst = self.hubspot.get_list(ref) if ref else None
+        if lst and "filterBranch" not in lst and lst.get("listId"):
+            lst = self.hubspot.get_list(str(lst["listId"])) or lst  # by id includes the filters
+        if lst:
+            props |= _filter_properties(lst.get("filterBranch"))
+        return sorted(props)
+
+    def webhook_receiver(self) -> Any:
+        """The HubSpot webhook receiver (a WSGI app plus `handle`), queueing into this engine's state."""
+        from sync.webhooks import WebhookReceiver
+
+        hooks = self.settings.hubspot.webhooks
+        if hooks is None:
+            raise SettingsError("hubspot.webhooks: not configured (client_secret, listen, ...)")
+        return WebhookReceiver(hooks, self.store, self.now)
 
     def resync_record(self, record: str) -> CycleReport:
         """TRG-14 / ERR-8: queue one record (HubSpot id, Salesforce id or email) now and process it."""
@@ -891,6 +968,8 @@ class SyncEngine:
     def _process(self, items: list[QueueItem]) -> None:
         schema = self.schema
         list_id = self._inclusion_list_id()
+        if list_id and not self._memberships_fresh:
+            self._check_memberships(items, list_id)
         pairs: list[_Pair] = []
         with self.store.session() as s:
             hs_ids = [i.record_id for i in items if i.system == "hubspot"]
@@ -933,6 +1012,7 @@ class SyncEngine:
             if link is not None:
                 pair.sf_object = link.sf_object
 
+        self._read_bare_hubspot(pairs, schema)
         self._skip_echoes(pairs, schema)
         self._fill_missing(pairs, schema)
         self._handle_salesforce_specials(pairs, members, list_id)
@@ -940,6 +1020,55 @@ class SyncEngine:
         self._match_and_create(pairs, schema)
         self._sync_linked(pairs, schema)
         self._finish(pairs, items)
+
+    def _check_memberships(self, items: list[QueueItem], list_id: str) -> None:
+        """Outside a poll cycle the stored membership can be minutes old, and a webhook change of a
+        contact that just joined (or left) the list must be gated on where it is now (INC-2/3/9).
+        A few records: ask for each record's lists. Many: diff the whole list, which costs a page per
+        250 members and also queues any other joins (INC-5)."""
+        ids = sorted({i.record_id for i in items if i.system == "hubspot"})
+        if not ids:
+            return
+        with self.store.session() as s:
+            stored = s.scalar(select(func.count()).select_from(Membership).where(Membership.list_id == list_id))
+        if len(ids) > (stored or 0) // MEMBERSHIP_PAGE + 1:
+            self._capture_memberships()
+            self._memberships_fresh = True
+            return
+        now_in = {rid for rid in ids if list_id in self.hubspot.record_list_ids(rid)}
+        with self.store.session() as s:
+            was_in = set(_in_scalar(s, Membership.hs_id, Membership.hs_id, ids, Membership.list_id == list_id))
+            for rid in now_in - was_in:
+                s.add(Membership(list_id=list_id, hs_id=rid))
+            left = was_in - now_in
+            if left:
+                s.execute(delete(Membership).where(Membership.list_id == list_id, Membership.hs_id.in_(left)))
+            for rid in left:
+                s.add(
+                    Decision(
+                        at=self._ts(),
+                        hs_id=rid,
+                        trigger="INC-9 left inclusion list",
+                        outcome="left_list",
+                        detail={"note": "A2: sync stops; nothing is deleted"},
+                    )
+                )
+
+    def _read_bare_hubspot(self, pairs: list[_Pair], schema: Schema) -> None:
+        """HubSpot items queued without a record (webhooks, manual resyncs): read them first, so the
+        echo check below can drop our own writes before anything is read from Salesforce."""
+        bare = {
+            str(p.link.hs_id if p.link else p.detail["pending_hs"]): p
+            for p in pairs
+            if p.hs is None and p.sf is None and not p.outcome and (p.link or "pending_hs" in p.detail)
+        }
+        if not bare:
+            return
+        got = {str(r["id"]): r for r in self.hubspot.batch_read(HS_OBJECT, list(bare), schema.hs_read_properties())}
+        for hid, p in bare.items():
+            p.hs = got.get(hid)
+            if p.hs is None:
+                p.detail["hs_missing"] = True
 
     def _skip_echoes(self, pairs: list[_Pair], schema: Schema) -> None:
         """Echo suppression before any read of the other side: a linked record whose mapped values
@@ -976,7 +1105,10 @@ class SyncEngine:
         need_hs = [
             p.link.hs_id if p.link else p.detail["pending_hs"]
             for p in pairs
-            if p.hs is None and not p.outcome and (p.link or "pending_hs" in p.detail)
+            if p.hs is None
+            and not p.outcome
+            and "hs_missing" not in p.detail
+            and (p.link or "pending_hs" in p.detail)
         ]
         if need_hs:
             got = {
@@ -1878,9 +2010,14 @@ class SyncEngine:
                 s.execute(delete(Intent).where(Intent.source_id.in_(part)).execution_options(**nosync))
             for part in chunks(ok_ids, 500):
                 s.execute(delete(SyncError).where(SyncError.record_id.in_(part)).execution_options(**nosync))
-            done = [i.id for i in items if i.id not in failed_queue]
-            for part in chunks(done, 500):
-                s.execute(delete(QueueItem).where(QueueItem.id.in_(part)).execution_options(**nosync))
+            read_at = {i.id: i.enqueued_at for i in items if i.id not in failed_queue}
+            for part in chunks(list(read_at), 500):
+                # A row re-queued while we worked (a webhook for a newer change: enqueued_at moved)
+                # stays, to be read fresh by the next drain; deleting it would drop that change.
+                now_at = dict(s.execute(select(QueueItem.id, QueueItem.enqueued_at).where(QueueItem.id.in_(part))).all())
+                gone = [i for i in part if now_at.get(i) == read_at[i]]
+                if gone:
+                    s.execute(delete(QueueItem).where(QueueItem.id.in_(gone)).execution_options(**nosync))
         self._report.processed += len(pairs)
 
     def _record_error(self, s: Any, p: _Pair, now: float, interval: int, max_attempts: int) -> None:
@@ -2034,6 +2171,7 @@ class SyncEngine:
             sus = self.store.get_flag(s, "suspension")
             pause = self.store.get_flag(s, "hubspot_paused")
             installed = self.store.get_flag(s, "installed")
+            hooks = self.store.get_flag(s, "webhooks")
         sf_used = self.store.calls_since("salesforce", now - DAY)
         alloc = self.settings.api.allocation
         return {
@@ -2055,6 +2193,8 @@ class SyncEngine:
             "queue": queue,
             "links": links,
             "inactive_default_mappings": self._schema.inactive_defaults if self._schema else None,
+            # deliveries, events, queued, skipped (already captured / not used), rejected, last_*
+            "webhooks": ({"configured": self.settings.hubspot.webhooks is not None, **(hooks or {})}),
         }
 
     def why(self, record: str, limit: int = 20) -> dict[str, Any]:
@@ -2201,6 +2341,16 @@ class SyncEngine:
         if found:
             return "hubspot", str(found[0]["id"]), HS_OBJECT
         raise SettingsError(f"resync: no HubSpot contact or Salesforce lead/contact matches {record!r}")
+
+
+def _filter_properties(branch: Any) -> set[str]:
+    """Every `property` named anywhere in a list's filter tree."""
+    if isinstance(branch, dict):
+        found = {branch["property"]} if isinstance(branch.get("property"), str) else set()
+        return found.union(*(_filter_properties(v) for v in branch.values() if isinstance(v, dict | list)))
+    if isinstance(branch, list):
+        return set().union(*(_filter_properties(v) for v in branch))
+    return set()
 
 
 def _link_row(lk: Link) -> dict[str, Any]:

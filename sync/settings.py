@@ -6,6 +6,14 @@ Example (every key optional except the two connections):
     hubspot:
       url: https://api.hubapi.com
       token: pat-local-sandbox           # or oauth: {client_id, client_secret, refresh_token}
+      webhooks:                          # optional: HubSpot pushes changes (search capture stays on)
+        client_secret: sandbox-client-secret   # the app's client secret (checks the signatures)
+        listen: 127.0.0.1:8190           # where `sync run` / `sync webhooks-listen` receive them
+        path: /hubspot/webhooks
+        signature: v3                    # v3 (timestamped; default) | any (v3, else v1/v2)
+        max_age_seconds: 300             # v3 timestamps older than this are replays
+        public_url: null                 # the target URL HubSpot signs, if a proxy rewrites it
+        drain_interval_seconds: 5        # how often `sync run` processes queued webhook changes
     salesforce:
       url: https://hubforce-sandbox.my.salesforce.com
       session_id: sandbox-session        # or username/password [+ consumer_key/consumer_secret]
@@ -59,6 +67,18 @@ class Deletion(StrEnum):
 
 
 @dataclass
+class WebhookSettings:
+    client_secret: str
+    host: str = "127.0.0.1"
+    port: int = 8190
+    path: str = "/hubspot/webhooks"
+    signature: str = "v3"  # v3 | any
+    max_age_seconds: int = 300  # HubSpot's documented replay window for v3 timestamps
+    public_url: str | None = None
+    drain_interval_seconds: float = 5.0
+
+
+@dataclass
 class HubSpotConnection:
     url: str = "https://api.hubapi.com"
     token: str | None = None
@@ -66,6 +86,7 @@ class HubSpotConnection:
     oauth_client_secret: str | None = None
     oauth_refresh_token: str | None = None
     timeout: float = 30.0
+    webhooks: WebhookSettings | None = None
 
 
 @dataclass
@@ -239,7 +260,7 @@ class _Reader:
 
 
 def _hubspot(r: _Reader) -> HubSpotConnection:
-    r.no_unknown({"url", "token", "oauth", "timeout"})
+    r.no_unknown({"url", "token", "oauth", "timeout", "webhooks"})
     conn = HubSpotConnection(
         url=(r.str("url", HubSpotConnection.url) or "").rstrip("/"),
         token=r.str("token", None),
@@ -256,7 +277,44 @@ def _hubspot(r: _Reader) -> HubSpotConnection:
                 raise SettingsError(f"{o.key(k)}: required for HubSpot OAuth")
     if not conn.token and not conn.oauth_refresh_token:
         raise SettingsError("hubspot.token: a private-app token or hubspot.oauth is required")
+    if r.data.get("webhooks") is not None:
+        conn.webhooks = _webhooks(r.section("webhooks"))
     return conn
+
+
+def _webhooks(r: _Reader) -> WebhookSettings:
+    r.no_unknown(
+        {"client_secret", "listen", "path", "signature", "max_age_seconds", "public_url", "drain_interval_seconds"}
+    )
+    secret = r.str("client_secret", None)
+    if not secret:
+        raise SettingsError(f"{r.key('client_secret')}: required (the app's client secret signs every delivery)")
+    listen = r.str("listen", "127.0.0.1:8190") or ""
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise SettingsError(f"{r.key('listen')}: expected host:port, e.g. 127.0.0.1:8190, got {listen!r}")
+    path = r.str("path", "/hubspot/webhooks") or ""
+    if not path.startswith("/"):
+        raise SettingsError(f"{r.key('path')}: must start with /, got {path!r}")
+    signature = (r.str("signature", "v3") or "").lower()
+    if signature not in ("v3", "any"):
+        raise SettingsError(f"{r.key('signature')}: {signature!r} is not one of: v3, any")
+    public_url = r.str("public_url", None)
+    if public_url and not public_url.startswith(("http://", "https://")):
+        raise SettingsError(f"{r.key('public_url')}: must be an http(s) URL, got {public_url!r}")
+    drain = r.float("drain_interval_seconds", 5.0)
+    if drain <= 0:
+        raise SettingsError(f"{r.key('drain_interval_seconds')}: must be > 0, got {drain}")
+    return WebhookSettings(
+        client_secret=secret,
+        host=host.strip("[]"),
+        port=int(port),
+        path=path,
+        signature=signature,
+        max_age_seconds=r.int("max_age_seconds", 300, minimum=1) or 300,
+        public_url=public_url,
+        drain_interval_seconds=drain,
+    )
 
 
 def _salesforce(r: _Reader) -> SalesforceConnection:

@@ -67,6 +67,16 @@ class InProcessTransport:
         self._mock = mock
         return self
 
+    def mount(self, base_url: str, app: Any) -> None:
+        """Route `requests` calls to `base_url` to any WSGI app while the transport is active: a
+        webhook receiver, say, so the HubSpot fake's deliveries reach it without a socket."""
+        base = base_url.rstrip("/")
+        self._bases.append((base, app))
+        if self._mock is not None:
+            pattern = re.compile(re.escape(base) + r"(?:[/?].*)?$")
+            for method in METHODS:
+                self._mock.add_callback(method, pattern, callback=self._callback(app, base))
+
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if self._mock is not None:
             self._mock.__exit__(exc_type, exc, tb)

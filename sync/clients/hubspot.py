@@ -155,6 +155,15 @@ class HubSpotClient(RetryingHttp):
             if not after:
                 return
 
+    def record_list_ids(self, record_id: str, object_type_id: str = "0-1") -> set[str]:
+        """The lists one record is a member of (a deleted record is in none)."""
+        resp = self.call(
+            "GET", f"/crm/v3/lists/records/{object_type_id}/{record_id}/memberships", ok=(200, 404)
+        )
+        if resp.status_code == 404:
+            return set()
+        return {str(r.get("listId")) for r in resp.json().get("results", [])}
+
     def properties(self, object_type: str) -> list[dict[str, Any]]:
         return self.call("GET", f"/crm/v3/properties/{object_type}").json().get("results", [])
 

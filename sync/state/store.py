@@ -154,9 +154,11 @@ class StateStore:
         object_type: str,
         items: dict[str, tuple[str, dict[str, Any] | None]],
         now: float,
+        fresh_read: bool = False,
     ) -> None:
         """items: record_id -> (trigger, payload). An already-queued record keeps its row; the newer
-        payload replaces the old one and the triggers are merged."""
+        payload replaces the old one and the triggers are merged. fresh_read: the items announce a
+        change newer than any payload already queued, so that payload is dropped (read it again)."""
         ids = list(items)
         existing: dict[str, QueueItem] = {}
         for i in range(0, len(ids), 500):
@@ -187,8 +189,12 @@ class StateStore:
             else:
                 if trigger not in q.trigger.split(","):
                     q.trigger = (q.trigger + "," + trigger)[:200]
-                if payload is not None:
+                if payload is not None or fresh_read:
                     q.payload = payload
+                if fresh_read:
+                    # Marks the row as re-queued: a worker that read it before this change keeps it
+                    # (see SyncEngine._finish). Strictly later even under a frozen clock.
+                    q.enqueued_at = max(now, q.enqueued_at + 0.001)
                 q.not_before = min(q.not_before, now)
         if fresh:
             s.execute(insert(QueueItem.__table__), fresh)  # one executemany for the new rows
