@@ -118,6 +118,7 @@ INDUSTRIES: list[Option] = [
 RO = {"read_only": True}  # value maintained by HubSpot (modificationMetadata.readOnlyValue)
 CALC = {"read_only": True, "calculated": True}
 OWNER = {"external_options": True}  # options are the portal's owners
+BOOLEAN_OPTIONS = {"options": [("true", "True"), ("false", "False")]}
 
 # object type -> [(group name, label)]
 GROUPS: dict[str, list[tuple[str, str]]] = {
@@ -148,6 +149,42 @@ def _sys(object_type: str) -> list[Spec]:
     ]
 
 
+def _lifecycle_stage(group: str) -> Spec:
+    return ("lifecyclestage", "Lifecycle Stage", "enumeration", "radio", group, {"options": LIFECYCLE_STAGES})
+
+
+def _address(group: str) -> list[Spec]:
+    """Street address to country: the same five properties on contacts and companies."""
+    return [
+        ("address", "Street Address", "string", "text", group, {}),
+        ("city", "City", "string", "text", group, {}),
+        ("state", "State/Region", "string", "text", group, {}),
+        ("zip", "Postal Code", "string", "text", group, {}),
+        ("country", "Country/Region", "string", "text", group, {}),
+    ]
+
+
+def _sf_text(name: str, label: str) -> Spec:
+    return (name, label, "string", "text", "salesforceinformation", {})
+
+
+def _salesforce_sync(*record_ids: Spec) -> list[Spec]:
+    """The Salesforce integration's properties every synced object type has: the Salesforce record
+    id properties given, then the Salesforce owner id and the last sync time."""
+    return [
+        *record_ids,
+        _sf_text("salesforceownerid", "Salesforce Owner ID"),  # (unsure) on companies and deals
+        (
+            "salesforcelastsynctime",
+            "Last Salesforce Sync Time",
+            "datetime",
+            "date",
+            "salesforceinformation",
+            {},
+        ),
+    ]
+
+
 PROPERTIES: dict[str, list[Spec]] = {
     "contacts": [
         *_sys("contacts"),
@@ -155,14 +192,7 @@ PROPERTIES: dict[str, list[Spec]] = {
         ("firstname", "First Name", "string", "text", "contactinformation", {}),
         ("lastname", "Last Name", "string", "text", "contactinformation", {}),
         ("salutation", "Salutation", "string", "text", "contactinformation", {}),
-        (
-            "lifecyclestage",
-            "Lifecycle Stage",
-            "enumeration",
-            "radio",
-            "contactinformation",
-            {"options": LIFECYCLE_STAGES},
-        ),
+        _lifecycle_stage("contactinformation"),
         (
             "hs_lead_status",
             "Lead Status",
@@ -177,11 +207,7 @@ PROPERTIES: dict[str, list[Spec]] = {
         ("mobilephone", "Mobile Phone Number", "string", "phonenumber", "contactinformation", {}),
         ("fax", "Fax Number", "string", "phonenumber", "contactinformation", {}),
         ("website", "Website URL", "string", "text", "contactinformation", {}),
-        ("address", "Street Address", "string", "text", "contactinformation", {}),
-        ("city", "City", "string", "text", "contactinformation", {}),
-        ("state", "State/Region", "string", "text", "contactinformation", {}),
-        ("zip", "Postal Code", "string", "text", "contactinformation", {}),
-        ("country", "Country/Region", "string", "text", "contactinformation", {}),
+        *_address("contactinformation"),
         ("industry", "Industry", "string", "text", "contactinformation", {}),
         ("annualrevenue", "Annual Revenue", "string", "text", "contactinformation", {}),
         (
@@ -202,7 +228,7 @@ PROPERTIES: dict[str, list[Spec]] = {
             "bool",
             "booleancheckbox",
             "emailinformation",
-            {"options": [("true", "True"), ("false", "False")]},
+            BOOLEAN_OPTIONS,
         ),
         (
             "hs_additional_emails",
@@ -214,17 +240,10 @@ PROPERTIES: dict[str, list[Spec]] = {
         ),
         ("closedate", "Close Date", "datetime", "date", "sales_properties", {}),
         ("hs_email_domain", "Email Domain", "string", "text", "emailinformation", CALC),
-        ("salesforceleadid", "Salesforce Lead ID", "string", "text", "salesforceinformation", {}),
-        ("salesforcecontactid", "Salesforce Contact ID", "string", "text", "salesforceinformation", {}),
-        ("salesforceaccountid", "Salesforce Account ID", "string", "text", "salesforceinformation", {}),
-        ("salesforceownerid", "Salesforce Owner ID", "string", "text", "salesforceinformation", {}),
-        (
-            "salesforcelastsynctime",
-            "Last Salesforce Sync Time",
-            "datetime",
-            "date",
-            "salesforceinformation",
-            {},
+        *_salesforce_sync(
+            _sf_text("salesforceleadid", "Salesforce Lead ID"),
+            _sf_text("salesforcecontactid", "Salesforce Contact ID"),
+            _sf_text("salesforceaccountid", "Salesforce Account ID"),
         ),
         (
             "salesforcedeleted",
@@ -232,7 +251,7 @@ PROPERTIES: dict[str, list[Spec]] = {
             "bool",
             "booleancheckbox",
             "salesforceinformation",
-            {"options": [("true", "True"), ("false", "False")]},
+            BOOLEAN_OPTIONS,
         ),
         # (unsure) present in many portals with the Salesforce integration installed.
         (
@@ -251,41 +270,14 @@ PROPERTIES: dict[str, list[Spec]] = {
         ("website", "Website URL", "string", "text", "companyinformation", {}),
         ("industry", "Industry", "enumeration", "select", "companyinformation", {"options": INDUSTRIES}),
         ("type", "Type", "enumeration", "select", "companyinformation", {"options": COMPANY_TYPES}),
-        (
-            "lifecyclestage",
-            "Lifecycle Stage",
-            "enumeration",
-            "radio",
-            "companyinformation",
-            {"options": LIFECYCLE_STAGES},
-        ),
+        _lifecycle_stage("companyinformation"),
         ("phone", "Phone Number", "string", "phonenumber", "companyinformation", {}),
-        ("address", "Street Address", "string", "text", "companyinformation", {}),
-        ("city", "City", "string", "text", "companyinformation", {}),
-        ("state", "State/Region", "string", "text", "companyinformation", {}),
-        ("zip", "Postal Code", "string", "text", "companyinformation", {}),
-        ("country", "Country/Region", "string", "text", "companyinformation", {}),
+        *_address("companyinformation"),
         ("numberofemployees", "Number of Employees", "number", "number", "companyinformation", {}),
         ("annualrevenue", "Annual Revenue", "number", "number", "companyinformation", {}),
         ("description", "Description", "string", "textarea", "companyinformation", {}),
         ("hubspot_owner_id", "Company owner", "enumeration", "select", "companyinformation", OWNER),
-        ("salesforceaccountid", "Salesforce Account ID", "string", "text", "salesforceinformation", {}),
-        (
-            "salesforceownerid",
-            "Salesforce Owner ID",
-            "string",
-            "text",
-            "salesforceinformation",
-            {},
-        ),  # (unsure)
-        (
-            "salesforcelastsynctime",
-            "Last Salesforce Sync Time",
-            "datetime",
-            "date",
-            "salesforceinformation",
-            {},
-        ),
+        *_salesforce_sync(_sf_text("salesforceaccountid", "Salesforce Account ID")),
     ],
     "deals": [
         *_sys("deals"),
@@ -304,30 +296,7 @@ PROPERTIES: dict[str, list[Spec]] = {
         ("dealtype", "Deal Type", "enumeration", "radio", "dealinformation", {"options": DEAL_TYPES}),
         ("description", "Deal Description", "string", "textarea", "dealinformation", {}),
         ("hubspot_owner_id", "Deal owner", "enumeration", "select", "dealinformation", OWNER),
-        (
-            "salesforceopportunityid",
-            "Salesforce Opportunity ID",
-            "string",
-            "text",
-            "salesforceinformation",
-            {},
-        ),
-        (
-            "salesforceownerid",
-            "Salesforce Owner ID",
-            "string",
-            "text",
-            "salesforceinformation",
-            {},
-        ),  # (unsure)
-        (
-            "salesforcelastsynctime",
-            "Last Salesforce Sync Time",
-            "datetime",
-            "date",
-            "salesforceinformation",
-            {},
-        ),
+        *_salesforce_sync(_sf_text("salesforceopportunityid", "Salesforce Opportunity ID")),
     ],
     "tickets": [
         *_sys("tickets"),

@@ -5,6 +5,7 @@ merge), session expiry, API-usage control and bulk seeding."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flask import Response
@@ -14,7 +15,7 @@ from simulator.core.errors import ControlError
 from simulator.core.service import Route, json_response
 from simulator.salesforce.errors import SalesforceError
 from simulator.salesforce.schema import SchemaError
-from simulator.salesforce.validation import RuleError
+from simulator.salesforce.validation import DuplicateRule, RuleError, ValidationRule
 
 if TYPE_CHECKING:
     from simulator.core.sandbox import Sandbox
@@ -52,38 +53,46 @@ def add_field(sandbox: Sandbox) -> Response:
     return json_response(fd.describe(), 201)
 
 
-def add_validation_rule(sandbox: Sandbox) -> Response:
+# Validation and duplicate rules: POST adds (or replaces) one, GET lists them, DELETE clears them.
+def _add_rule(add: Callable[[dict[str, Any]], ValidationRule | DuplicateRule]) -> Response:
     try:
-        rule = _backend(sandbox).add_validation_rule(_obj(body_json()))
+        rule = add(_obj(body_json()))
     except RuleError as exc:
         raise ControlError(400, str(exc)) from exc
     return json_response(rule.spec, 201)
+
+
+def _list_rules(rules: list[ValidationRule] | list[DuplicateRule]) -> Response:
+    return json_response({"rules": [r.spec for r in rules]})
+
+
+def _clear_rules(rules: list[ValidationRule] | list[DuplicateRule]) -> Response:
+    rules.clear()
+    return json_response(None, 204)
+
+
+def add_validation_rule(sandbox: Sandbox) -> Response:
+    return _add_rule(_backend(sandbox).add_validation_rule)
 
 
 def list_validation_rules(sandbox: Sandbox) -> Response:
-    return json_response({"rules": [r.spec for r in _backend(sandbox).validation_rules]})
+    return _list_rules(_backend(sandbox).validation_rules)
 
 
 def clear_validation_rules(sandbox: Sandbox) -> Response:
-    _backend(sandbox).validation_rules.clear()
-    return json_response(None, 204)
+    return _clear_rules(_backend(sandbox).validation_rules)
 
 
 def add_duplicate_rule(sandbox: Sandbox) -> Response:
-    try:
-        rule = _backend(sandbox).add_duplicate_rule(_obj(body_json()))
-    except RuleError as exc:
-        raise ControlError(400, str(exc)) from exc
-    return json_response(rule.spec, 201)
+    return _add_rule(_backend(sandbox).add_duplicate_rule)
 
 
 def list_duplicate_rules(sandbox: Sandbox) -> Response:
-    return json_response({"rules": [r.spec for r in _backend(sandbox).duplicate_rules]})
+    return _list_rules(_backend(sandbox).duplicate_rules)
 
 
 def clear_duplicate_rules(sandbox: Sandbox) -> Response:
-    _backend(sandbox).duplicate_rules.clear()
-    return json_response(None, 204)
+    return _clear_rules(_backend(sandbox).duplicate_rules)
 
 
 def field_permission(sandbox: Sandbox) -> Response:

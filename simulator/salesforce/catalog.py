@@ -192,6 +192,22 @@ def person_name(max_last: int = 80) -> list[FieldDef]:
     ]
 
 
+def opt_outs() -> list[FieldDef]:
+    """The contact preferences leads and contacts share (lead conversion copies them)."""
+    return [
+        boolean("HasOptedOutOfEmail", "Email Opt Out"),
+        boolean("HasOptedOutOfFax", "Fax Opt Out"),
+        boolean("DoNotCall", "Do Not Call"),
+    ]
+
+
+def email_bounce() -> list[FieldDef]:
+    return [
+        text("EmailBouncedReason", 255, "Email Bounced Reason"),
+        datetime_("EmailBouncedDate", "Email Bounced Date"),
+    ]
+
+
 # --- standard picklist values ----------------------------------------------------------------------
 SALUTATIONS = ["Mr.", "Ms.", "Mrs.", "Dr.", "Prof.", "Mx."]
 LEAD_STATUSES = [
@@ -319,25 +335,13 @@ def _objects() -> list[ObjectDef]:
         url("Website"),
         area("Description"),
         pick("LeadSource", LEAD_SOURCES, "Lead Source"),
-        FieldDef(
-            name="Status",
-            label="Status",
-            type="picklist",
-            length=255,
-            picklist=tuple(LEAD_STATUSES),
-            restricted_picklist=True,
-            default="Open - Not Contacted",
-            defaulted_on_create=True,
-            nillable=False,
-        ),
+        pick("Status", LEAD_STATUSES, restricted=True, default="Open - Not Contacted", nillable=False),
         pick("Industry", INDUSTRIES),
         pick("Rating", RATINGS),
         number("AnnualRevenue", 18, 0, "Annual Revenue", kind="currency"),
         integer("NumberOfEmployees", 8, "Employees"),
         owner(),
-        boolean("HasOptedOutOfEmail", "Email Opt Out"),
-        boolean("HasOptedOutOfFax", "Fax Opt Out"),
-        boolean("DoNotCall", "Do Not Call"),
+        *opt_outs(),
         ro(boolean("IsConverted", "Converted")),
         ro(date("ConvertedDate", "Converted Date")),
         ro(ref("ConvertedAccountId", ["Account"], "ConvertedAccount", "Converted Account ID")),
@@ -348,8 +352,7 @@ def _objects() -> list[ObjectDef]:
         boolean("IsUnreadByOwner", "Unread By Owner"),
         *audit(),
         ro(date("LastActivityDate", "Last Activity")),
-        text("EmailBouncedReason", 255, "Email Bounced Reason"),
-        datetime_("EmailBouncedDate", "Email Bounced Date"),
+        *email_bounce(),
     ]
     contact = [
         id_field(),
@@ -374,13 +377,10 @@ def _objects() -> list[ObjectDef]:
         date("Birthdate"),
         area("Description", 32000, "Contact Description"),
         owner(),
-        boolean("HasOptedOutOfEmail", "Email Opt Out"),
-        boolean("HasOptedOutOfFax", "Fax Opt Out"),
-        boolean("DoNotCall", "Do Not Call"),
+        *opt_outs(),
         *audit(),
         ro(date("LastActivityDate", "Last Activity")),
-        text("EmailBouncedReason", 255, "Email Bounced Reason"),
-        datetime_("EmailBouncedDate", "Email Bounced Date"),
+        *email_bounce(),
         ro(boolean("IsEmailBounced", "Is Email Bounced")),
     ]
     account = [
@@ -461,28 +461,8 @@ def _objects() -> list[ObjectDef]:
     task = [
         id_field(),
         *activity_common,
-        FieldDef(
-            name="Status",
-            label="Status",
-            type="picklist",
-            length=255,
-            picklist=tuple(TASK_STATUSES),
-            restricted_picklist=True,
-            default="Not Started",
-            defaulted_on_create=True,
-            nillable=False,
-        ),
-        FieldDef(
-            name="Priority",
-            label="Priority",
-            type="picklist",
-            length=40,
-            picklist=tuple(PRIORITIES),
-            restricted_picklist=True,
-            default="Normal",
-            defaulted_on_create=True,
-            nillable=False,
-        ),
+        pick("Status", TASK_STATUSES, restricted=True, default="Not Started", nillable=False),
+        pick("Priority", PRIORITIES, restricted=True, default="Normal", nillable=False, length=40),
         ro(boolean("IsHighPriority", "High Priority")),
         ro(boolean("IsClosed", "Closed")),
         is_deleted(),

@@ -91,18 +91,21 @@ def external_id_field_not_found(field: object) -> SalesforceError:
     )
 
 
+def _field_error(code: str, label: str, name: str, problem: str) -> SalesforceError:
+    """A 400 about one field's value: the message is `<label>: <problem>`, `fields` names the field."""
+    return SalesforceError(400, code, f"{label}: {problem}", [name])
+
+
 def field_integrity(fd: object, value: object) -> SalesforceError:
     label = getattr(fd, "label", "")
     name = getattr(fd, "name", "")
-    return SalesforceError(
-        400, "FIELD_INTEGRITY_EXCEPTION", f"{label}: id value of incorrect type: {value}", [name]
-    )
+    return _field_error("FIELD_INTEGRITY_EXCEPTION", label, name, f"id value of incorrect type: {value}")
 
 
 def malformed_reference(fd: object, value: object) -> SalesforceError:
     label = getattr(fd, "label", "")
     name = getattr(fd, "name", "")
-    return SalesforceError(400, "MALFORMED_ID", f"{label}: id value of incorrect type: {value}", [name])
+    return _field_error("MALFORMED_ID", label, name, f"id value of incorrect type: {value}")
 
 
 def invalid_cross_reference(fd: object) -> SalesforceError:
@@ -184,30 +187,27 @@ def read_only(fields: list[str]) -> SalesforceError:
 
 
 def string_too_long(label: str, name: str, value: str, max_length: int) -> SalesforceError:
-    return SalesforceError(
-        400, "STRING_TOO_LONG", f"{label}: data value too large: {value} (max length={max_length})", [name]
+    return _field_error(
+        "STRING_TOO_LONG", label, name, f"data value too large: {value} (max length={max_length})"
     )
 
 
 def invalid_email(label: str, name: str, value: str) -> SalesforceError:
-    return SalesforceError(400, "INVALID_EMAIL_ADDRESS", f"{label}: invalid email address: {value}", [name])
+    return _field_error("INVALID_EMAIL_ADDRESS", label, name, f"invalid email address: {value}")
 
 
 def bad_picklist(label: str, name: str, value: object) -> SalesforceError:
-    return SalesforceError(
-        400,
+    return _field_error(
         "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-        f"{label}: bad value for restricted picklist field: {value}",
-        [name],
+        label,
+        name,
+        f"bad value for restricted picklist field: {value}",
     )
 
 
 def number_out_of_range(label: str, name: str, value: object) -> SalesforceError:
-    return SalesforceError(
-        400,
-        "NUMBER_OUTSIDE_VALID_RANGE",
-        f"{label}: value outside of valid range on numeric field: {value}",
-        [name],
+    return _field_error(
+        "NUMBER_OUTSIDE_VALID_RANGE", label, name, f"value outside of valid range on numeric field: {value}"
     )
 
 
@@ -222,8 +222,8 @@ def cannot_deserialize(kind: str, token: str, value: object) -> SalesforceError:
 
 def invalid_type_in_record(label: str, name: str, value: object) -> SalesforceError:
     # The same mistake in CSV (Bulk API) / composite-with-strings form.
-    return SalesforceError(
-        400, "INVALID_TYPE_ON_FIELD_IN_RECORD", f"{label}: value not of required type: {value}", [name]
+    return _field_error(
+        "INVALID_TYPE_ON_FIELD_IN_RECORD", label, name, f"value not of required type: {value}"
     )
 
 

@@ -68,15 +68,7 @@ class IngestJob:
 
     def info(self, full: bool = True) -> dict[str, Any]:
         """Job info as `GET /jobs/ingest/{id}` returns it (`full=False`: the create/close shape)."""
-        out: dict[str, Any] = {
-            "id": self.id,
-            "operation": self.operation,
-            "object": self.object,
-            "createdById": self.created_by,
-            "createdDate": _fmt(self.created_date),
-            "systemModstamp": _fmt(self.modstamp or self.created_date),
-            "state": self.state,
-        }
+        out = _info_head(self)
         if self.external_id_field:
             out["externalIdFieldName"] = self.external_id_field
         out.update(
@@ -120,13 +112,7 @@ class QueryJob:
 
     def info(self, full: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "id": self.id,
-            "operation": self.operation,
-            "object": self.object,
-            "createdById": self.created_by,
-            "createdDate": _fmt(self.created_date),
-            "systemModstamp": _fmt(self.modstamp or self.created_date),
-            "state": self.state,
+            **_info_head(self),
             "concurrencyMode": "Parallel",
             "contentType": "CSV",
             "apiVersion": float(self.api_version),
@@ -144,6 +130,19 @@ class QueryJob:
             if self.error_message:
                 out["errorMessage"] = self.error_message
         return out
+
+
+def _info_head(job: IngestJob | QueryJob) -> dict[str, Any]:
+    """The keys job info of either kind starts with, in the order Salesforce writes them."""
+    return {
+        "id": job.id,
+        "operation": job.operation,
+        "object": job.object,
+        "createdById": job.created_by,
+        "createdDate": _fmt(job.created_date),
+        "systemModstamp": _fmt(job.modstamp or job.created_date),
+        "state": job.state,
+    }
 
 
 class JobStore:
@@ -179,12 +178,7 @@ class JobStore:
             job = IngestJob(
                 id=d["id"],
                 operation=d["operation"],
-                object=d["object"],
-                created_by=d["createdBy"],
-                created_date=_parse(d["createdDate"]),
-                api_version=d["apiVersion"],
-                column_delimiter=d["columnDelimiter"],
-                line_ending=d["lineEnding"],
+                **_load_origin(d),
                 external_id_field=d.get("externalIdField"),
                 state=d["state"],
                 modstamp=_parse(d["modstamp"]) if d.get("modstamp") else None,
@@ -201,12 +195,7 @@ class JobStore:
                 id=d["id"],
                 operation=d["operation"],
                 query=d["query"],
-                object=d["object"],
-                created_by=d["createdBy"],
-                created_date=_parse(d["createdDate"]),
-                api_version=d["apiVersion"],
-                column_delimiter=d["columnDelimiter"],
-                line_ending=d["lineEnding"],
+                **_load_origin(d),
                 state=d["state"],
                 modstamp=_parse(d["modstamp"]) if d.get("modstamp") else None,
                 error_message=d.get("errorMessage"),
@@ -219,12 +208,7 @@ def _dump_ingest(j: IngestJob) -> dict[str, Any]:
     return {
         "id": j.id,
         "operation": j.operation,
-        "object": j.object,
-        "createdBy": j.created_by,
-        "createdDate": j.created_date.astimezone(UTC).isoformat(),
-        "apiVersion": j.api_version,
-        "columnDelimiter": j.column_delimiter,
-        "lineEnding": j.line_ending,
+        **_dump_origin(j),
         "externalIdField": j.external_id_field,
         "state": j.state,
         "modstamp": j.modstamp.astimezone(UTC).isoformat() if j.modstamp else None,
@@ -242,16 +226,35 @@ def _dump_query(j: QueryJob) -> dict[str, Any]:
         "id": j.id,
         "operation": j.operation,
         "query": j.query,
+        **_dump_origin(j),
+        "state": j.state,
+        "modstamp": j.modstamp.astimezone(UTC).isoformat() if j.modstamp else None,
+        "errorMessage": j.error_message,
+        "recordIds": j.record_ids,
+    }
+
+
+def _dump_origin(j: IngestJob | QueryJob) -> dict[str, Any]:
+    """A job's object, who created it and when, its API version and CSV dialect (snapshot keys)."""
+    return {
         "object": j.object,
         "createdBy": j.created_by,
         "createdDate": j.created_date.astimezone(UTC).isoformat(),
         "apiVersion": j.api_version,
         "columnDelimiter": j.column_delimiter,
         "lineEnding": j.line_ending,
-        "state": j.state,
-        "modstamp": j.modstamp.astimezone(UTC).isoformat() if j.modstamp else None,
-        "errorMessage": j.error_message,
-        "recordIds": j.record_ids,
+    }
+
+
+def _load_origin(d: dict[str, Any]) -> dict[str, Any]:
+    """The constructor arguments `_dump_origin` saved."""
+    return {
+        "object": d["object"],
+        "created_by": d["createdBy"],
+        "created_date": _parse(d["createdDate"]),
+        "api_version": d["apiVersion"],
+        "column_delimiter": d["columnDelimiter"],
+        "line_ending": d["lineEnding"],
     }
 
 

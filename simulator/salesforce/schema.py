@@ -405,6 +405,12 @@ class Schema:
         )
         obj.fields[name.lower()] = fd
         obj.formulas = {k: v for k, v in obj.formulas.items() if k.lower() != name.lower()}
+        self._keep_custom(obj, name, spec)
+        return fd
+
+    def _keep_custom(self, obj: ObjectDef, name: str, spec: dict[str, Any]) -> None:
+        """After obj's field `name` was (re)defined from `spec`: drop obj's caches and keep `spec` as
+        that field's one definition (snapshots replay custom_fields)."""
         obj.invalidate()
         self.custom_fields = [
             c
@@ -412,7 +418,6 @@ class Schema:
             if not (c["object"].lower() == obj.name.lower() and c["name"].lower() == name.lower())
         ]
         self.custom_fields.append({**spec, "object": obj.name})
-        return fd
 
     def _add_formula_field(self, obj: ObjectDef, name: str, spec: dict[str, Any]) -> FieldDef:
         """{"object":"Lead","name":"Full_Name__c","type":"formula","returnType":"string",
@@ -466,13 +471,7 @@ class Schema:
             k: v for k, v in obj.formulas.items() if k.lower() != name.lower() or k == name
         }
         obj.formulas[name] = compiled
-        obj.invalidate()
-        self.custom_fields = [
-            c
-            for c in self.custom_fields
-            if not (c["object"].lower() == obj.name.lower() and c["name"].lower() == name.lower())
-        ]
-        self.custom_fields.append({**spec, "object": obj.name})
+        self._keep_custom(obj, name, spec)
         return fd
 
     def dump_custom(self) -> list[dict[str, Any]]:

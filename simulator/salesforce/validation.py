@@ -337,6 +337,16 @@ def _rule_value(o: ObjectDef, fd: FieldDef, value: Any) -> Any:
         raise RuleError(f"value {value!r} does not fit {o.name}.{fd.name}: {exc.message}") from exc
 
 
+def _rule_object(schema: Schema, spec: Any) -> ObjectDef:
+    """The object a rule spec names (a rule spec must be a JSON object)."""
+    if not isinstance(spec, dict):
+        raise RuleError("the body must be a JSON object")
+    o = schema.resolve_object(str(spec.get("object", "")))
+    if o is None:
+        raise RuleError(f"unknown object {spec.get('object')!r}")
+    return o
+
+
 @dataclass
 class ValidationRule:
     """Fails the save with FIELD_CUSTOM_VALIDATION_EXCEPTION when its condition holds (as a
@@ -352,11 +362,7 @@ class ValidationRule:
 
     @classmethod
     def from_spec(cls, schema: Schema, spec: Any) -> ValidationRule:
-        if not isinstance(spec, dict):
-            raise RuleError("the body must be a JSON object")
-        o = schema.resolve_object(str(spec.get("object", "")))
-        if o is None:
-            raise RuleError(f"unknown object {spec.get('object')!r}")
+        o = _rule_object(schema, spec)
         default_field = spec.get("field")
         cond_spec = spec.get("condition")
         if cond_spec is None and default_field:
@@ -399,11 +405,7 @@ class DuplicateRule:
 
     @classmethod
     def from_spec(cls, schema: Schema, spec: Any) -> DuplicateRule:
-        if not isinstance(spec, dict):
-            raise RuleError("the body must be a JSON object")
-        o = schema.resolve_object(str(spec.get("object", "")))
-        if o is None:
-            raise RuleError(f"unknown object {spec.get('object')!r}")
+        o = _rule_object(schema, spec)
         names = spec.get("fields")
         if not isinstance(names, list) or not names:
             raise RuleError("fields must be a non-empty list of field names")

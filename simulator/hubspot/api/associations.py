@@ -8,6 +8,7 @@ from flask import Response
 
 from simulator.core.clock import iso_ms
 from simulator.core.service import Ctx, Route, json_response
+from simulator.hubspot.api.objects import page_link, ranged_int_arg
 from simulator.hubspot.associations import (
     AssociationStore,
     AssocType,
@@ -133,8 +134,8 @@ def get_page(ctx: Ctx, from_type: str, from_id: str, to_type: str) -> Response:
     ft, tt = require_type(ctx.backend, from_type), require_type(ctx.backend, to_type)
     if live_record(ctx.backend, ft, from_id) is None:
         raise not_found()
-    limit = _int_arg(ctx, "limit", 500, 1, 500)
-    after = _int_arg(ctx, "after", 0, 0, 1 << 62)
+    limit = ranged_int_arg(ctx, "limit", 500, 1, 500)
+    after = ranged_int_arg(ctx, "after", 0, 0, 1 << 62)
     rows = _store(ctx).associated(ft, from_id, tt)
     page = rows[after : after + limit]
     body: dict[str, Any] = {
@@ -143,8 +144,7 @@ def get_page(ctx: Ctx, from_type: str, from_id: str, to_type: str) -> Response:
         ]
     }
     if after + limit < len(rows):
-        nxt = str(after + limit)
-        body["paging"] = {"next": {"after": nxt, "link": f"{ctx.request.base_url}?after={nxt}"}}
+        body["paging"] = {"next": page_link(ctx, "after", after + limit)}
     return json_response(body)
 
 
@@ -152,19 +152,6 @@ def archive(ctx: Ctx, from_type: str, from_id: str, to_type: str, to_id: str) ->
     ft, tt = require_type(ctx.backend, from_type), require_type(ctx.backend, to_type)
     _store(ctx).remove(ft, from_id, tt, to_id)
     return json_response(None, 204)
-
-
-def _int_arg(ctx: Ctx, name: str, default: int, low: int, high: int) -> int:
-    raw = ctx.request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise validation(f"{name} must be an integer, got {raw!r}") from None
-    if not low <= value <= high:
-        raise validation(f"{name} must be between {low} and {high}")
-    return value
 
 
 # --- batch endpoints --------------------------------------------------------------------------------

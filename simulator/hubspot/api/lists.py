@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response
 
 from simulator.core.service import Ctx, Route, json_response
+from simulator.hubspot.api.objects import page_link, ranged_int_arg
 from simulator.hubspot.errors import not_found, validation
 from simulator.hubspot.lists import HubList, ListStore
 
@@ -24,19 +25,6 @@ def _object(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise validation("The request body must be a JSON object")
     return body
-
-
-def _int_arg(ctx: Ctx, name: str, default: int | None, low: int, high: int) -> int | None:
-    raw = ctx.request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise validation(f"{name} must be an integer, got {raw!r}") from None
-    if not low <= value <= high:
-        raise validation(f"{name} must be between {low} and {high}")
-    return value
 
 
 def _list_id(raw: str) -> str:
@@ -216,9 +204,9 @@ def remove_all(ctx: Ctx, list_id: str) -> Response:
 
 def _members_page(ctx: Ctx, list_id: str, join_order: bool) -> Response:
     lid = _list_id(list_id)
-    limit = _int_arg(ctx, "limit", 100, 1, MEMBERSHIP_PAGE_MAX) or 100
-    after = _int_arg(ctx, "after", None, 0, 1 << 62)
-    before = _int_arg(ctx, "before", None, 0, 1 << 62)
+    limit = ranged_int_arg(ctx, "limit", 100, 1, MEMBERSHIP_PAGE_MAX) or 100
+    after = ranged_int_arg(ctx, "after", None, 0, 1 << 62)
+    before = ranged_int_arg(ctx, "before", None, 0, 1 << 62)
     rows = _store(ctx).members(lid, join_order)
     # Cursors are offsets into the ordered membership (opaque strings to clients).
     if before is not None and after is None:
@@ -234,9 +222,9 @@ def _members_page(ctx: Ctx, list_id: str, join_order: bool) -> Response:
     }
     paging: dict[str, Any] = {}
     if end < len(rows):
-        paging["next"] = {"after": str(end), "link": f"{ctx.request.base_url}?after={end}"}
+        paging["next"] = page_link(ctx, "after", end)
     if start > 0:
-        paging["prev"] = {"before": str(start), "link": f"{ctx.request.base_url}?before={start}"}
+        paging["prev"] = page_link(ctx, "before", start)
     if paging:
         body["paging"] = paging
     return json_response(body)

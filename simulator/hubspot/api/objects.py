@@ -3,7 +3,7 @@ tickets and any type by name or id ("0-1"). Thin HTTP layer: parse, call the rec
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from flask import Response
@@ -23,6 +23,7 @@ from simulator.hubspot.records import (
 BASE = "/crm/v3/objects/<object_type>"
 MAX_PAGE = 100
 MERGEABLE = ("contacts", "companies", "deals", "tickets")
+IntOrNone = TypeVar("IntOrNone", int, None)
 
 
 # --- serialisation (shared with search) ----------------------------------------------------------------
@@ -112,6 +113,27 @@ def int_arg(ctx: Ctx, name: str, default: int) -> int:
             f"Invalid value for query parameter {name}: '{raw}' is not an integer",
             errors=[{"message": "must be an integer", "in": name}],
         ) from None
+
+
+def ranged_int_arg(ctx: Ctx, name: str, default: IntOrNone, low: int, high: int) -> int | IntOrNone:
+    """Query parameter `name` as an integer from `low` to `high` (`default` when absent or empty);
+    anything else is a 400 naming the parameter. The paging arguments of associations, lists, owners."""
+    raw = ctx.request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise validation(f"{name} must be an integer, got {raw!r}") from None
+    if not low <= value <= high:
+        raise validation(f"{name} must be between {low} and {high}")
+    return value
+
+
+def page_link(ctx: Ctx, cursor: str, offset: int) -> dict[str, str]:
+    """A `paging.next` / `paging.prev` entry for offset cursors (`cursor` is "after" or "before"): the
+    offset and a link to this path with only that cursor."""
+    return {cursor: str(offset), "link": f"{ctx.request.base_url}?{cursor}={offset}"}
 
 
 def str_list(value: Any, field: str) -> list[str]:

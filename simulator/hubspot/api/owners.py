@@ -10,33 +10,20 @@ from flask import Response
 
 from simulator.core.errors import ControlError
 from simulator.core.service import Ctx, Route, json_response
+from simulator.hubspot.api.objects import page_link, ranged_int_arg
 from simulator.hubspot.errors import HubSpotError, not_found, validation
 
 MAX_LIMIT = 500  # HubSpot's owners endpoint pages up to 500
 
 
-def _int(ctx: Ctx, name: str, default: int, low: int, high: int) -> int:
-    raw = ctx.request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise validation(f"{name} must be an integer, got {raw!r}") from None
-    if not low <= value <= high:
-        raise validation(f"{name} must be between {low} and {high}")
-    return value
-
-
 def get_page(ctx: Ctx) -> Response:
-    limit = _int(ctx, "limit", 100, 1, MAX_LIMIT)
-    after = _int(ctx, "after", 0, 0, 1 << 62)
+    limit = ranged_int_arg(ctx, "limit", 100, 1, MAX_LIMIT)
+    after = ranged_int_arg(ctx, "after", 0, 0, 1 << 62)
     email = ctx.request.args.get("email") or None
     owners = ctx.backend.owners.page(email, ctx.arg_bool("archived"))
     body: dict[str, Any] = {"results": owners[after : after + limit]}
     if after + limit < len(owners):
-        nxt = str(after + limit)
-        body["paging"] = {"next": {"after": nxt, "link": f"{ctx.request.base_url}?after={nxt}"}}
+        body["paging"] = {"next": page_link(ctx, "after", after + limit)}
     return json_response(body)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Response
 
@@ -29,6 +29,7 @@ from simulator.salesforce.soql.results import Row
 
 J = f"{DATA}/jobs"
 CSV_MIME = "text/csv"
+JobT = TypeVar("JobT", IngestJob, QueryJob)
 
 
 def _backend(ctx: Ctx) -> SalesforceBackend:
@@ -63,6 +64,41 @@ def _choice(body: dict[str, Any], name: str, allowed: dict[str, str] | tuple[str
     return value
 
 
+def _new_job_fields(ctx: Ctx, api_version: str, delimiter: str, line_ending: str) -> dict[str, Any]:
+    """What a new job of either kind starts with: a fresh id, its creator and creation time, the API
+    version and the CSV dialect."""
+    backend = _backend(ctx)
+    now = backend.now()
+    return {
+        "id": _store(ctx).new_id(ctx.sandbox.rng),
+        "created_by": user_id(ctx) or backend.integration_user_id,
+        "created_date": now,
+        "modstamp": now,
+        "api_version": api_version,
+        "column_delimiter": delimiter,
+        "line_ending": line_ending,
+    }
+
+
+def _existing(job: JobT | None) -> JobT:
+    if job is None:
+        raise errors.not_found()
+    return job
+
+
+def _job_list(listed: dict[str, IngestJob] | dict[str, QueryJob], job_type: str) -> Response:
+    records = [j.info(full=False) | {"jobType": job_type} for j in listed.values()]
+    return json_response({"done": True, "records": records, "nextRecordsUrl": None})
+
+
+def _abort(job: IngestJob | QueryJob, now: datetime) -> None:
+    """PATCH state=Aborted: only a job that has not finished can be aborted."""
+    if job.state in jobs.FINAL_STATES:
+        raise invalid_state(f"Aborting already {_completed(job.state)} Job not allowed")
+    job.state = jobs.ABORTED
+    job.modstamp = now
+
+
 def _csv_response(text: str, headers: dict[str, str] | None = None) -> Response:
     resp = Response(text, status=200, mimetype=CSV_MIME)
     resp.headers["Content-Type"] = "text/csv; charset=UTF-8"
@@ -77,8 +113,7 @@ def ingest_root(ctx: Ctx, version: str) -> Response:
     v = check_version(version)
     store = _store(ctx)
     if ctx.request.method == "GET":
-        records = [j.info(full=False) | {"jobType": "V2Ingest"} for j in store.ingest.values()]
-        return json_response({"done": True, "records": records, "nextRecordsUrl": None})
+        return _job_list(store.ingest, "V2Ingest")
     backend = _backend(ctx)
     body = _body(ctx)
     operation = body.get("operation")
@@ -104,28 +139,18 @@ def ingest_root(ctx: Ctx, version: str) -> Response:
         if fd is None or not fd.is_lookup_key:
             raise invalid_job(f"InvalidJob : The field {raw_ext} is not an External ID field on {o.name}")
         ext = fd.name
-    now = backend.now()
     job = IngestJob(
-        id=store.new_id(ctx.sandbox.rng),
+        **_new_job_fields(ctx, v, delimiter, line_ending),
         operation=operation,
         object=o.name,
-        created_by=user_id(ctx) or backend.integration_user_id,
-        created_date=now,
-        api_version=v,
-        column_delimiter=delimiter,
-        line_ending=line_ending,
         external_id_field=ext,
-        modstamp=now,
     )
     store.ingest[job.id] = job
     return json_response(job.info(full=False))
 
 
 def _ingest_job(ctx: Ctx, job_id: str) -> IngestJob:
-    job = _store(ctx).get_ingest(job_id)
-    if job is None:
-        raise errors.not_found()
-    return job
+    return _existing(_store(ctx).get_ingest(job_id))
 
 
 def ingest_job(ctx: Ctx, version: str, job_id: str) -> Response:
@@ -151,10 +176,7 @@ def ingest_job(ctx: Ctx, version: str, job_id: str) -> Response:
         jobs.process_ingest(job, backend, now)
         return json_response(shown)
     if state == jobs.ABORTED:
-        if job.state in jobs.FINAL_STATES:
-            raise invalid_state(f"Aborting already {_completed(job.state)} Job not allowed")
-        job.state = jobs.ABORTED
-        job.modstamp = now
+        _abort(job, now)
         job.unprocessed = job.rows
         job.rows = []
         return json_response(job.info(full=False))
@@ -222,8 +244,7 @@ def query_root(ctx: Ctx, version: str) -> Response:
     v = check_version(version)
     store = _store(ctx)
     if ctx.request.method == "GET":
-        records = [j.info(full=False) | {"jobType": "V2Query"} for j in store.query.values()]
-        return json_response({"done": True, "records": records, "nextRecordsUrl": None})
+        return _job_list(store.query, "V2Query")
     backend = _backend(ctx)
     body = _body(ctx)
     operation = body.get("operation", "query")
@@ -241,19 +262,12 @@ def query_root(ctx: Ctx, version: str) -> Response:
         )
     if parse(soql).offset is not None:
         raise SalesforceError(400, "API_ERROR", "OFFSET is not supported by Bulk API 2.0 queries")
-    now = backend.now()
     job = QueryJob(
-        id=store.new_id(ctx.sandbox.rng),
+        **_new_job_fields(ctx, v, delimiter, line_ending),
         operation=operation,
         query=soql,
         object=result.object_name,
-        created_by=user_id(ctx) or backend.integration_user_id,
-        created_date=now,
-        api_version=v,
-        column_delimiter=delimiter,
-        line_ending=line_ending,
         state=jobs.JOB_COMPLETE,
-        modstamp=now,
         record_ids=[str(r.record_id) for r in result.records],
     )
     store.query[job.id] = job
@@ -263,10 +277,7 @@ def query_root(ctx: Ctx, version: str) -> Response:
 
 
 def _query_job(ctx: Ctx, job_id: str) -> QueryJob:
-    job = _store(ctx).get_query(job_id)
-    if job is None:
-        raise errors.not_found()
-    return job
+    return _existing(_store(ctx).get_query(job_id))
 
 
 def query_job(ctx: Ctx, version: str, job_id: str) -> Response:
@@ -281,10 +292,7 @@ def query_job(ctx: Ctx, version: str, job_id: str) -> Response:
     state = _target_state(ctx)
     if state != jobs.ABORTED:
         raise invalid_state(f"Invalid state for a query job: {state}")
-    if job.state in jobs.FINAL_STATES:
-        raise invalid_state(f"Aborting already {_completed(job.state)} Job not allowed")
-    job.state = jobs.ABORTED
-    job.modstamp = _backend(ctx).now()
+    _abort(job, _backend(ctx).now())
     return json_response(job.info(full=False))
 
 
