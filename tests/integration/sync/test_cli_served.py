@@ -155,3 +155,61 @@ def test_clear_errors_for_bad_input(
     bad.write_text(f"hubspot: {{url: '{hs}', token: wrong}}\nsalesforce: {{url: '{sf}', session_id: sandbox-session}}\n")
     rc, _, err = _cli(capsys, "run", "--once", "--config", str(bad), *state)
     assert rc == 3 and "authentication failed" in err
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_webhooks_subscribe_then_run_receives_and_drains_on_a_socket(
+    served: tuple[str, str], tmp_path: Path, state_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import threading
+    import time
+
+    hs, sf = served
+    port = _free_port()
+    cfg = tmp_path / "hooks.yaml"
+    cfg.write_text(
+        f"hubspot:\n  url: '{hs}'\n  token: {HS_TOKEN}\n"
+        f"  webhooks: {{client_secret: sandbox-client-secret, listen: '127.0.0.1:{port}', drain_interval_seconds: 0.2}}\n"
+        f"salesforce: {{url: '{sf}', session_id: sandbox-session}}\n"
+        "poll_interval_seconds: 4\n"
+    )
+    common = ["--config", str(cfg), "--state", state_url, "--quiet"]
+    rc, out, _ = _cli(capsys, "webhooks-subscribe", "--app-id", "1000001", "--developer-key", "sandbox-developer-key", *common)
+    assert rc == 0, out
+    subs = json.loads(out)
+    assert subs["targetUrl"] == f"http://127.0.0.1:{port}/hubspot/webhooks"
+    assert "contact.creation" in subs["created"] and "contact.propertyChange:email" in subs["created"]
+    rc, _, err = _cli(capsys, "webhooks-subscribe", "--app-id", "1000001", "--developer-key", "nope", *common)
+    assert rc == 4 and "webhooks-subscribe failed: PUT /webhooks/v3/1000001/settings: 401" in err
+    rc, _, _ = _cli(capsys, "run", "--once", *common)  # install (TRG-15); --once starts no receiver
+    assert rc == 0
+    result: dict[str, int] = {}
+    loud = [a for a in common if a != "--quiet"]  # progress lines say when the first cycle is done
+    runner = threading.Thread(target=lambda: result.setdefault("rc", main(["sync", "run", "--cycles", "2", *loud])))
+    runner.start()
+    progress = ""
+    deadline = time.monotonic() + 30
+    while "cycle done" not in progress and time.monotonic() < deadline:
+        time.sleep(0.05)
+        progress += capsys.readouterr().err
+    assert f"receiving HubSpot webhooks at http://127.0.0.1:{port}/hubspot/webhooks" in progress
+    assert "cycle done" in progress, progress
+    cid = str(_hs(hs, "POST", "/crm/v3/objects/contacts", {"properties": {"email": "sock@example.com", "lastname": "S"}})["id"])
+    runner.join(timeout=60)
+    assert not runner.is_alive() and result["rc"] == 0
+    capsys.readouterr()
+    rc, out, _ = _cli(capsys, "why", cid, *common)
+    decisions = json.loads(out)["decisions"]
+    # Drained between the ticks: the search capture of the second cycle never saw it queued.
+    assert decisions[-1]["trigger"] == "TRG-7 new HubSpot contact (webhook)", decisions
+    assert decisions[-1]["outcome"] == "created_in_salesforce"
+    rc, out, _ = _cli(capsys, "status", "--json", *common)
+    hooks = json.loads(out)["webhooks"]
+    assert hooks["configured"] and hooks["queued"] >= 1 and hooks.get("rejected", 0) == 0
+    with socket.socket() as s:  # the receiver stopped with the run
+        assert s.connect_ex(("127.0.0.1", port)) != 0
