@@ -15,7 +15,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -44,6 +44,7 @@ from sync.rules import (
     canonical,
     decide_field,
     side_value,
+    times_matter,
     to_hubspot_value,
     to_salesforce_value,
 )
@@ -1652,6 +1653,7 @@ class SyncEngine:
         }
         hs_updates: list[tuple[_Pair, dict[str, str], dict[str, str | None]]] = []
         default_rules = self.decide is decide_field  # an injected rule sees every field
+        prepared: list[tuple[_Pair, str, list[tuple[ActiveMapping, FieldState]], set[str], dict[str, str | None], bool, list[str]]] = []
         for p in pairs:
             if (
                 p.outcome
@@ -1720,6 +1722,9 @@ class SyncEngine:
                         ),
                     )
                 )
+            prepared.append((p, obj, states, baseline, equal, owner_invalid, denied))
+        self._field_change_times(prepared)
+        for p, obj, states, baseline, equal, owner_invalid, denied in prepared:
             decision = PairDecision(
                 [baseline_field(fs) if am.key in baseline else self.decide(fs) for am, fs in states]
             )
@@ -1808,6 +1813,37 @@ class SyncEngine:
                 self._update_salesforce(obj, ups)
         if hs_updates:
             self._update_hubspot(hs_updates)
+
+    def _field_change_times(
+        self, prepared: list[tuple[_Pair, str, list[tuple[ActiveMapping, FieldState]], Any, Any, Any, Any]]
+    ) -> None:
+        """A5, best reading: where the winner depends on which side changed a field last, compare
+        that field's own change time in HubSpot (its property history) with Salesforce's record time
+        (SystemModstamp: Salesforce keeps no per-field time without field history tracking). Until
+        here every field carries the HubSpot record's lastmodifieddate, which an edit of any other
+        property moves. Only such conflicts cost a read: one batch read per 100 records."""
+        need: dict[str, set[str]] = {}
+        for p, _obj, states, baseline, *_ in prepared:
+            for am, fs in states:
+                if am.key not in baseline and times_matter(self.decide, fs):
+                    need.setdefault(str(p.link.hs_id), set()).add(am.mapping.hubspot)  # type: ignore[union-attr]
+        if not need:
+            return
+        props = sorted(set().union(*need.values()))
+        got = {
+            str(r["id"]): r.get("propertiesWithHistory") or {}
+            for r in self.hubspot.batch_read(HS_OBJECT, list(need), ["hs_object_id"], with_history=props)
+        }
+        for p, _obj, states, *_ in prepared:
+            hs_id = str(p.link.hs_id)  # type: ignore[union-attr]
+            hist, wanted = got.get(hs_id), need.get(hs_id, set())
+            if not hist:
+                continue
+            for i, (am, fs) in enumerate(states):
+                at = _history_time(hist.get(am.mapping.hubspot)) if am.mapping.hubspot in wanted else None
+                if at is not None:
+                    states[i] = (am, replace(fs, hs_changed_at=at))
+                    p.detail.setdefault("field_times", {})[am.mapping.hubspot] = at.isoformat()
 
     def _update_salesforce(
         self, obj: str, ups: list[tuple[_Pair, dict[str, Any], dict[str, str | None]]]
@@ -2341,6 +2377,16 @@ class SyncEngine:
         if found:
             return "hubspot", str(found[0]["id"]), HS_OBJECT
         raise SettingsError(f"resync: no HubSpot contact or Salesforce lead/contact matches {record!r}")
+
+
+def _history_time(entries: Any) -> datetime | None:
+    """When a HubSpot property last changed: the newest timestamp in its propertiesWithHistory."""
+    times = [
+        dt
+        for e in (entries if isinstance(entries, list) else [])
+        if isinstance(e, dict) and (dt := parse_sf_datetime(str(e.get("timestamp") or ""))) is not None
+    ]
+    return max(times, default=None)
 
 
 def _filter_properties(branch: Any) -> set[str]:

@@ -7,7 +7,8 @@ blank on either side (HubSpot "" and Salesforce null are the same thing to the r
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -133,6 +134,18 @@ def _later(hs_at: datetime | None, sf_at: datetime | None) -> str:
     if hs_at is not None and (sf_at is None or hs_at > sf_at):
         return "hubspot"
     return "salesforce"
+
+
+_EARLY = datetime(2000, 1, 1, tzinfo=UTC)
+_LATE = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def times_matter(decide: Callable[[FieldState], FieldDecision], fs: FieldState) -> bool:
+    """Whether `decide` picks a different winner for this field depending on which side changed it
+    last (A5): then the engine fetches the field's own change time before deciding."""
+    hs_later = decide(replace(fs, hs_changed_at=_LATE, sf_changed_at=_EARLY))
+    sf_later = decide(replace(fs, hs_changed_at=_EARLY, sf_changed_at=_LATE))
+    return (hs_later.action, hs_later.value) != (sf_later.action, sf_later.value)
 
 
 def decide_field(fs: FieldState) -> FieldDecision:

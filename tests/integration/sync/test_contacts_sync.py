@@ -74,6 +74,34 @@ def test_two_way_both_directions_and_later_change_wins(env: Env) -> None:  # RUL
     assert env.sf_get("Lead", lead["Id"])["FirstName"] in (None, "")
 
 
+def test_two_way_conflict_compares_the_fields_own_change_times(env: Env) -> None:  # RULE-3, A5
+    eng = installed(env, mappings=TWO_WAY)
+    cid = env.hs_create(email="f@example.com", firstname="F", lastname="One")
+    eng.run_cycle()
+    (lead,) = env.sf_query("SELECT Id FROM Lead WHERE Email = 'f@example.com'")
+    env.advance(60)
+    env.hs_update(cid, firstname="HsEarlier")  # t1: HubSpot edits the field
+    env.advance(60)
+    env.sf_update("Lead", lead["Id"], FirstName="SfLater")  # t2: Salesforce edits it later
+    env.advance(60)
+    env.hs_update(cid, jobtitle="Unrelated")  # t3: HubSpot's record time moves past t2
+    reads = len(env.journal("hubspot", "POST"))
+    eng.run_cycle()
+    # By record times HubSpot (t3) would win; the field itself last changed in Salesforce (t2).
+    assert env.hs_get(cid, "firstname")["firstname"] == "SfLater"
+    assert env.sf_get("Lead", lead["Id"])["FirstName"] == "SfLater"
+    latest = eng.why(cid)["decisions"][0]
+    assert "firstname" in latest["detail"]["field_times"]
+    hist_reads = [e for e in env.journal("hubspot", "POST")[reads:] if e["path"].endswith("/batch/read")]
+    assert len(hist_reads) == 1  # one batch read (with history), only because of the conflict
+    env.advance(60)
+    env.hs_update(cid, lastname="OnlyHs")  # no conflict: no history read
+    reads = len(env.journal("hubspot", "POST"))
+    eng.run_cycle()
+    assert env.sf_get("Lead", lead["Id"])["LastName"] == "OnlyHs"
+    assert not [e for e in env.journal("hubspot", "POST")[reads:] if e["path"].endswith("/batch/read")]
+
+
 def test_prefer_salesforce_always_salesforce_and_dont_sync(env: Env) -> None:  # RULE-1, RULE-2, RULE-4
     eng = installed(
         env,

@@ -7,7 +7,15 @@ from datetime import UTC, datetime
 import pytest
 
 from sync.mappings import FieldMapping, SyncRule
-from sync.rules import Action, FieldState, canonical, decide_field, decide_pair, to_salesforce_value
+from sync.rules import (
+    Action,
+    FieldState,
+    canonical,
+    decide_field,
+    decide_pair,
+    times_matter,
+    to_salesforce_value,
+)
 
 T1 = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
 T2 = datetime(2024, 5, 1, 11, 0, tzinfo=UTC)
@@ -132,3 +140,23 @@ def test_canonical_values() -> None:
     assert canonical("1714521600000", "date") == "2024-05-01"
     assert to_salesforce_value("true", "boolean") is True
     assert to_salesforce_value("12", "int") == 12 and to_salesforce_value("1.5", "double") == 1.5
+
+
+@pytest.mark.parametrize(
+    ("rule", "hs", "sf", "last", "known", "matters"),
+    [
+        (SyncRule.TWO_WAY, "h", "s", "old", True, True),  # both changed: A5 decides
+        (SyncRule.TWO_WAY, "h", "old", "old", True, False),  # one side changed: no contest
+        (SyncRule.TWO_WAY, "h", "s", None, False, True),  # first sync, both hold values
+        (SyncRule.TWO_WAY, "h", "h", "old", True, False),  # equal
+        (SyncRule.PREFER_SALESFORCE, "h", None, "old", True, True),  # A6: SF cleared, HS changed too
+        (SyncRule.PREFER_SALESFORCE, "h", "s", "old", True, False),  # SF always wins a value
+        (SyncRule.ALWAYS_SALESFORCE, "h", "s", "old", True, False),
+        (SyncRule.DONT_SYNC, "h", "s", "old", True, False),
+    ],
+)
+def test_times_matter_only_where_the_later_change_decides(
+    rule: SyncRule, hs: str | None, sf: str | None, last: str | None, known: bool, matters: bool
+) -> None:  # A5: the engine reads per-field times only for these
+    state = FieldState(FieldMapping("firstname", "FirstName", rule), hs, sf, last, known)
+    assert times_matter(decide_field, state) is matters
