@@ -184,7 +184,11 @@ def decide_field(fs: FieldState) -> FieldDecision:
     if rule == SyncRule.ALWAYS_SALESFORCE:
         if sf_changed:
             return out(*to_hs, "RULE-2: Salesforce value (or clear) overwrites HubSpot")
-        return out(Action.NONE, None, "RULE-2: HubSpot changes never reach Salesforce")
+        if sf is not None:
+            # "A Salesforce value always overwrites HubSpot's" (RULE-2, as RULE-1 reads it): a
+            # HubSpot edit of the field is reverted to Salesforce's value at the sync it triggers.
+            return out(*to_hs, "RULE-2: HubSpot edit reverted; the Salesforce value always wins")
+        return out(Action.NONE, None, "RULE-2: HubSpot never writes to Salesforce, even into a blank")
     if rule == SyncRule.PREFER_SALESFORCE:
         if sf_changed and hs_changed:
             if sf is None and _later(fs.hs_changed_at, fs.sf_changed_at) == "hubspot":

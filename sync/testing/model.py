@@ -88,8 +88,8 @@ def known_outcomes(rule: SyncRule, base: Pair, h: Value, s: Value) -> list[Pair]
         return [(h, s)]
     bh, bs = base
     h_changed, s_changed = h != bh, s != bs
-    if rule == ALWAYS:  # RULE-2: a Salesforce change (or clear) overwrites; HubSpot never writes
-        return [(s, s)] if s_changed else [(h, s)]
+    if rule == ALWAYS:  # RULE-2: a Salesforce value or clear overwrites; HubSpot never writes
+        return [(s, s)] if s_changed or s is not None else [(h, s)]
     if rule == PREFER:  # RULE-1 / A6
         if s_changed and h_changed:
             return [(s, s)] if s is not None else [(None, None), (h, h)]

@@ -19,7 +19,8 @@ def test_prefer_salesforce_unless_blank() -> None:  # RULE-1, A6
 
 
 def test_always_and_dont() -> None:  # RULE-2, RULE-4
-    assert known_outcomes(ALWAYS, ("a", "a"), "b", "a") == [("b", "a")]
+    assert known_outcomes(ALWAYS, ("a", "a"), "b", "a") == [("a", "a")]  # the HubSpot edit is reverted
+    assert known_outcomes(ALWAYS, ("a", None), "b", None) == [("b", None)]  # no Salesforce value to win
     assert known_outcomes(ALWAYS, ("a", "a"), "a", None) == [(None, None)]
     assert known_outcomes(DONT, ("a", "a"), None, "b") == [(None, "b")]
 

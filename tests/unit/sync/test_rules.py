@@ -90,6 +90,11 @@ def test_always_salesforce() -> None:  # RULE-2
     assert (d.action, d.value) == (Action.TO_HUBSPOT, None)  # SF clear clears HubSpot
     d = decide_field(fs(SyncRule.ALWAYS_SALESFORCE, "h", "s", "old"))
     assert (d.action, d.value) == (Action.TO_HUBSPOT, "s")
+    # Only HubSpot edited the field: Salesforce's value overwrites the edit ...
+    d = decide_field(fs(SyncRule.ALWAYS_SALESFORCE, "edit", "s", "s"))
+    assert (d.action, d.value) == (Action.TO_HUBSPOT, "s")
+    # ... but with Salesforce blank there is no value to win, and HubSpot never writes into it.
+    assert decide_field(fs(SyncRule.ALWAYS_SALESFORCE, "edit", None, None)).action == Action.NONE
 
 
 def test_first_sync_never_clears_and_owner_keeps_salesforce() -> None:
