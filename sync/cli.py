@@ -217,7 +217,8 @@ def _status(args: argparse.Namespace) -> int:
     if hooks.get("configured") or hooks.get("deliveries"):
         print(
             f"webhooks: {hooks.get('deliveries', 0)} deliveries, {hooks.get('events', 0)} events,"
-            f" {hooks.get('queued', 0)} queued, {hooks.get('skipped', 0)} already captured or not used,"
+            f" {hooks.get('queued', 0)} queued, {hooks.get('echoes', 0)} our own writes,"
+            f" {hooks.get('skipped', 0)} already captured or not used,"
             f" {hooks.get('rejected', 0)} rejected"
         )
         if hooks.get("last_rejection"):

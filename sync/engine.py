@@ -50,7 +50,7 @@ from sync.rules import (
 )
 from sync.schema import LINK_PROPERTIES, SF_OBJECTS, ActiveMapping, Schema, build_schema
 from sync.settings import CreateAs, Deletion, FromSalesforce, Settings, SettingsError
-from sync.state.models import Decision, Intent, Link, Membership, QueueItem, SyncError
+from sync.state.models import Decision, ExpectedEcho, Intent, Link, Membership, QueueItem, SyncError
 from sync.state.store import StateStore
 
 HS_OBJECT = "contacts"
@@ -410,6 +410,8 @@ class SyncEngine:
         self._forget_schema()
         with self.store.session() as s:
             self.store.prune_ledger(s, self._ts() - 2 * DAY)  # only the last 24 h matter (LIM-1)
+            # HubSpot re-sends a webhook for about a day at most
+            s.execute(delete(ExpectedEcho).where(ExpectedEcho.at < self._ts() - DAY))
         self._guard(self._validate_for_cycle)
         self._guard(self._install_if_needed)
         self._memberships_fresh = False
@@ -1873,8 +1875,24 @@ class SyncEngine:
                     err.get("message", "update failed"),
                 )  # type: ignore[union-attr]
 
+    def _expect_echoes(self, writes: dict[str, dict[str, str]]) -> None:
+        """With webhooks on, note what we are about to write so the receiver can drop the events our
+        write causes (they may arrive before this batch's links and last-synced values commit)."""
+        if self.settings.hubspot.webhooks is None or not writes:
+            return
+        rows = [
+            {"record_id": rid, "property": prop, "value": canonical(v), "at": self._ts()}
+            for rid, props in writes.items()
+            for prop, v in props.items()
+        ]
+        with self.store.session() as s:
+            for part in chunks(list(writes), 500):
+                s.execute(delete(ExpectedEcho).where(ExpectedEcho.record_id.in_(part)))
+            s.execute(insert(ExpectedEcho.__table__), rows)
+
     def _update_hubspot(self, ups: list[tuple[_Pair, dict[str, str], dict[str, str | None]]]) -> None:
         parts = [ups[start : start + 100] for start in range(0, len(ups), 100)]
+        self._expect_echoes({str(p.link.hs_id): props for p, props, _ in ups})  # type: ignore[union-attr]
 
         def send(
             part: list[tuple[_Pair, dict[str, str], dict[str, str | None]]],
@@ -2044,6 +2062,13 @@ class SyncEngine:
             hs_sources = [p.hs_id for p in pairs if p.hs_id]
             for part in chunks(hs_sources, 500):
                 s.execute(delete(Intent).where(Intent.source_id.in_(part)).execution_options(**nosync))
+                if self.settings.hubspot.webhooks is not None:
+                    # last-synced values are committed with this transaction: from now on the
+                    # receiver tells our echoes by them (a noted value would also hide a user's
+                    # later edit back to it)
+                    s.execute(
+                        delete(ExpectedEcho).where(ExpectedEcho.record_id.in_(part)).execution_options(**nosync)
+                    )
             for part in chunks(ok_ids, 500):
                 s.execute(delete(SyncError).where(SyncError.record_id.in_(part)).execution_options(**nosync))
             read_at = {i.id: i.enqueued_at for i in items if i.id not in failed_queue}

@@ -28,7 +28,12 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
+from sqlalchemy import select
+
+from sync.rules import canonical, side_value
+from sync.schema import LINK_PROPERTIES
 from sync.settings import WebhookSettings
+from sync.state.models import ExpectedEcho, Link
 from sync.state.store import StateStore
 
 HS_OBJECT = "contacts"
@@ -136,17 +141,69 @@ def parse_events(body: bytes) -> list[dict[str, Any]]:
 class QueuePlan:
     items: dict[str, tuple[str, int]]  # record id -> (trigger, newest occurredAt)
     ignored: int  # events for objects or kinds the sync does not use
+    echoes: int = 0  # events that only repeat what the sync itself wrote
 
 
-def plan(events: Iterable[dict[str, Any]]) -> QueuePlan:
+@dataclass(frozen=True)
+class LinkView:
+    """What the receiver knows of a linked contact: its Salesforce id and last-synced values."""
+
+    sf_id: str
+    last_synced: dict[str, Any]
+
+
+def is_echo(
+    ev: dict[str, Any], link: LinkView | None, expected: dict[tuple[str, str], str | None] | None = None
+) -> bool:
+    """An event that carries nothing the sync does not already hold, so reading the record would
+    only find our own write. Safe to drop because HubSpot sends one event per change: a change by
+    anyone else arrives as an event of its own (and the search capture re-reads everything anyway).
+    - contact.creation of a linked contact: we created it (or linked it already); edits made to it
+      since come as their own propertyChange events.
+    - propertyChange to exactly the value last synced for that property, or of the Salesforce-id
+      property (CON-12) to the linked record's id: our write-back.
+    - propertyChange to the value the engine noted it was about to write (`expected`, keyed by
+      (record id, property)): the event can arrive before the write's bookkeeping commits.
+    Anything else is queued."""
+    kind = ev.get("subscriptionType")
+    if kind == "contact.propertyChange" and expected:
+        key = (str(ev.get("objectId")), str(ev.get("propertyName")))
+        raw = ev.get("propertyValue")
+        if key in expected and isinstance(raw, str | type(None)) and canonical(raw) == expected[key]:
+            return True
+    if link is None:
+        return False
+    if kind == "contact.creation":
+        return True
+    if kind != "contact.propertyChange":
+        return False
+    prop, raw = ev.get("propertyName"), ev.get("propertyValue")
+    if not isinstance(prop, str) or not isinstance(raw, str | type(None)):
+        return False
+    value = canonical(raw)
+    if prop in LINK_PROPERTIES.values():
+        return value == link.sf_id
+    synced = [side_value(v, "hs") for k, v in link.last_synced.items() if k.split("|", 1)[0] == prop]
+    return bool(synced) and all(v == value for v in synced)
+
+
+def plan(
+    events: Iterable[dict[str, Any]],
+    links: dict[str, LinkView] | None = None,
+    expected: dict[tuple[str, str], str | None] | None = None,
+) -> QueuePlan:
     """Which contacts to queue, with which trigger. A merge queues the surviving record and the
-    merged-away ones (they read as missing). Several events for one record collapse into one item."""
+    merged-away ones (they read as missing). Several events for one record collapse into one item.
+    With `links` (hs id -> LinkView), events that only echo our own writes are dropped (is_echo)."""
     items: dict[str, tuple[str, int]] = {}
-    ignored = 0
+    ignored = echoes = 0
     for ev in events:
         trigger = TRIGGERS.get(ev["subscriptionType"])
         if trigger is None:
             ignored += 1
+            continue
+        if links is not None and is_echo(ev, links.get(str(ev["objectId"])), expected):
+            echoes += 1
             continue
         at = int(ev.get("occurredAt") or 0)
         ids = [ev["objectId"]]
@@ -161,7 +218,7 @@ def plan(events: Iterable[dict[str, Any]]) -> QueuePlan:
                 # creation outranks a later propertyChange of the same record in one batch
                 keep_creation = prev is not None and prev[0].startswith("TRG-7")
                 items[rid] = (prev[0] if keep_creation else trigger, at)
-    return QueuePlan(items, ignored)
+    return QueuePlan(items, ignored, echoes)
 
 
 def already_captured(occurred_at: int, seen_version: str | None) -> bool:
@@ -200,13 +257,33 @@ class WebhookReceiver:
             self._count("rejected", now_ms, exc.message)
             return exc.status, {"error": exc.message}
         try:
-            queued = self._queue(plan(events), len(events), now_ms)
+            queued = self._queue(events, now_ms)
         except Exception as exc:  # noqa: BLE001 - a state failure must make HubSpot retry, not crash
             return 503, {"error": f"could not queue the events ({type(exc).__name__}); send again later"}
         return 200, {"received": len(events), "queued": queued}
 
-    def _queue(self, p: QueuePlan, n_events: int, now_ms: int) -> int:
+    def _queue(self, events: list[dict[str, Any]], now_ms: int) -> int:
         with self._lock, self.store.session() as s:
+            ids = sorted(
+                {str(ev["objectId"]) for ev in events if str(ev["subscriptionType"]).startswith("contact.")}
+            )
+            links = {
+                hs_id: LinkView(sf_id, last or {})
+                for hs_id, sf_id, last in s.execute(
+                    select(Link.hs_id, Link.sf_id, Link.last_synced).where(
+                        Link.object_type == HS_OBJECT, Link.hs_id.in_(ids or [""])
+                    )
+                )
+            }
+            expected = {
+                (rid, prop): value
+                for rid, prop, value in s.execute(
+                    select(ExpectedEcho.record_id, ExpectedEcho.property, ExpectedEcho.value).where(
+                        ExpectedEcho.record_id.in_(ids or [""])
+                    )
+                )
+            }
+            p = plan(events, links, expected)
             seen = self.store.seen_versions(s, "hubspot", HS_OBJECT, list(p.items))
             todo = {
                 rid: (trigger, None)
@@ -220,8 +297,9 @@ class WebhookReceiver:
             stats = self.store.get_flag(s, "webhooks") or {}
             stats.update(
                 deliveries=int(stats.get("deliveries", 0)) + 1,
-                events=int(stats.get("events", 0)) + n_events,
+                events=int(stats.get("events", 0)) + len(events),
                 queued=int(stats.get("queued", 0)) + len(todo),
+                echoes=int(stats.get("echoes", 0)) + p.echoes,
                 # records already captured by search, plus events of kinds the sync does not use
                 skipped=int(stats.get("skipped", 0)) + p.ignored + len(p.items) - len(todo),
                 last_delivery_at=now_ms / 1000,
@@ -306,11 +384,16 @@ LIFECYCLE_EVENTS = (
 )
 
 
+# Bookkeeping properties the sync reads but nobody edits: creation is its own event, and a
+# subscription to the modification stamp would fire for every change of every property.
+NOT_SUBSCRIBED = frozenset({"createdate", "lastmodifieddate", "hs_lastmodifieddate", "hs_object_id"})
+
+
 def wanted_subscriptions(properties: Iterable[str]) -> list[tuple[str, str | None]]:
     """What the sync needs: the contact lifecycle events plus a propertyChange per property it reads
     (a change to any other property triggers nothing anyway: TRG-4)."""
     return [(e, None) for e in LIFECYCLE_EVENTS] + [
-        ("contact.propertyChange", p) for p in sorted(set(properties))
+        ("contact.propertyChange", p) for p in sorted(set(properties) - NOT_SUBSCRIBED)
     ]
 
 

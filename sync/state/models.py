@@ -135,3 +135,14 @@ class Decision(Base):
     trigger: Mapped[str] = mapped_column(String(200))
     outcome: Mapped[str] = mapped_column(String(60))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ExpectedEcho(Base):
+    """A HubSpot property value the engine is about to write (kept only with webhooks configured):
+    the webhook event that write causes carries this value and is dropped as our own echo."""
+
+    __tablename__ = "sync_expected_echoes"
+    record_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    property: Mapped[str] = mapped_column(String(120), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[float] = mapped_column(Float, index=True)

@@ -11,9 +11,11 @@ from hubspot.utils.signature import Signature
 
 from sync.settings import Settings, SettingsError, WebhookSettings
 from sync.webhooks import (
+    LinkView,
     WebhookRejected,
     already_captured,
     check_signature,
+    is_echo,
     parse_events,
     plan,
     wanted_subscriptions,
@@ -57,7 +59,9 @@ def test_v3_rejections_say_why(headers: dict[str, str], body: bytes, match: str)
 
 def test_v3_public_url_is_what_hubspot_signed() -> None:
     # Behind a proxy the receiver sees another URL; public_url is the one HubSpot posted to.
-    check_signature(cfg(public_url=URL), "POST", "http://10.0.0.5:8190/hubspot/webhooks", v3_headers(), BODY, NOW)
+    check_signature(
+        cfg(public_url=URL), "POST", "http://10.0.0.5:8190/hubspot/webhooks", v3_headers(), BODY, NOW
+    )
     with pytest.raises(WebhookRejected):
         check_signature(cfg(), "POST", "http://10.0.0.5:8190/hubspot/webhooks", v3_headers(), BODY, NOW)
 
@@ -93,7 +97,10 @@ def test_v1_and_v2_only_when_any_is_allowed() -> None:
         (b'[{"objectId": 1}]', "no subscriptionType"),
         (b'[{"subscriptionType": "contact.creation"}]', "no objectId"),
         (b'[{"subscriptionType": "contact.creation", "objectId": true}]', "no objectId"),
-        (b'[{"subscriptionType": "contact.creation", "objectId": 1, "occurredAt": "x"}]', "epoch milliseconds"),
+        (
+            b'[{"subscriptionType": "contact.creation", "objectId": 1, "occurredAt": "x"}]',
+            "epoch milliseconds",
+        ),
         (b"\xff\xfe", "not valid JSON"),
     ],
 )
@@ -138,7 +145,7 @@ def test_already_captured_only_when_the_read_version_is_at_or_after_the_event() 
 
 
 def test_wanted_subscriptions_cover_lifecycle_and_each_property_once() -> None:
-    subs = wanted_subscriptions(["email", "firstname", "email"])
+    subs = wanted_subscriptions(["email", "firstname", "email", "lastmodifieddate", "createdate"])
     assert ("contact.creation", None) in subs and ("contact.deletion", None) in subs
     assert [p for e, p in subs if e == "contact.propertyChange"] == ["email", "firstname"]
 
@@ -179,3 +186,33 @@ def test_webhook_settings_defaults() -> None:
         300,
     )
     assert json.dumps(w.drain_interval_seconds) == "5.0"
+
+
+def test_is_echo_drops_only_what_the_sync_already_holds() -> None:
+    link = LinkView(
+        "00Q000000000001AAA", {"firstname|FirstName": "Ada", "jobtitle|Title": {"hs": "x", "sf": "y"}}
+    )
+    change = {"subscriptionType": "contact.propertyChange", "objectId": 7}
+    assert is_echo({**change, "propertyName": "firstname", "propertyValue": "Ada"}, link)
+    assert not is_echo({**change, "propertyName": "firstname", "propertyValue": "Eve"}, link)
+    assert is_echo({**change, "propertyName": "jobtitle", "propertyValue": "x"}, link)  # the HubSpot side
+    assert not is_echo(
+        {**change, "propertyName": "lifecyclestage", "propertyValue": "lead"}, link
+    )  # unmapped
+    assert is_echo(
+        {**change, "propertyName": "salesforceleadid", "propertyValue": "00Q000000000001AAA"}, link
+    )
+    assert not is_echo(
+        {**change, "propertyName": "salesforceleadid", "propertyValue": "00Q000000000002AAA"}, link
+    )
+    assert is_echo({"subscriptionType": "contact.creation", "objectId": 7}, link)
+    assert not is_echo({"subscriptionType": "contact.creation", "objectId": 7}, None)
+    assert not is_echo({"subscriptionType": "contact.deletion", "objectId": 7}, link)
+    # before any link exists: what the engine noted it is writing
+    expected = {("7", "salesforceleadid"): "00Q000000000001AAA"}
+    assert is_echo(
+        {**change, "propertyName": "salesforceleadid", "propertyValue": "00Q000000000001AAA"}, None, expected
+    )
+    assert not is_echo(
+        {**change, "propertyName": "salesforceleadid", "propertyValue": "other"}, None, expected
+    )
