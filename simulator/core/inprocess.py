@@ -2,12 +2,14 @@
 Flask apps through `responses`, without sockets. It calls the very same WSGI apps the socket server
 serves, so both transports share one route table and one pipeline (moto's model).
 
-Only `requests` is intercepted. Clients on urllib3 directly (the HubSpot SDK) need the socket server
-(`simulator.core.server.serve_in_thread`).
+`requests` is intercepted by `responses`; clients that talk urllib3 directly (the HubSpot SDK) are
+routed one layer down, by wrapping `urllib3.PoolManager.urlopen` for the same base URLs. Any other
+URL goes to the network untouched on both layers.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -15,6 +17,7 @@ from urllib.parse import urlsplit
 
 import requests
 import responses
+import urllib3
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from simulator.core.middleware import TRANSPORT_KEY, InProcessFault
@@ -55,8 +58,10 @@ class InProcessTransport:
         self._bases: list[tuple[str, Flask]] = [(self.hubspot_url, self.apps["hubspot"]), (self.salesforce_url, self.apps["salesforce"])]
         self._bases += [(u.rstrip("/"), self.apps["salesforce"]) for u in salesforce_login_urls]
         self._mock: responses.RequestsMock | None = None
+        self._urlopen: Any = None
 
     def __enter__(self) -> InProcessTransport:
+        self._patch_urllib3()
         mock = responses.RequestsMock(assert_all_requests_are_fired=False)
         mock.__enter__()
         for base, app in self._bases:
@@ -81,6 +86,29 @@ class InProcessTransport:
         if self._mock is not None:
             self._mock.__exit__(exc_type, exc, tb)
             self._mock = None
+        if self._urlopen is not None:
+            urllib3.PoolManager.urlopen = self._urlopen  # type: ignore[method-assign]
+            self._urlopen = None
+
+    # --- urllib3 (the HubSpot SDK) ------------------------------------------------------------
+    def _patch_urllib3(self) -> None:
+        original = self._urlopen = urllib3.PoolManager.urlopen
+        transport = self
+
+        def urlopen(pool: urllib3.PoolManager, method: str, url: str, redirect: bool = True, **kw: Any) -> Any:
+            app = transport._app_for(url)
+            if app is None:
+                return original(pool, method, url, redirect, **kw)
+            return _urllib3_call(app, method, url, kw)
+
+        urllib3.PoolManager.urlopen = urlopen  # type: ignore[method-assign]
+
+    def _app_for(self, url: str) -> Any:
+        netloc = urlsplit(url).netloc
+        for base, app in self._bases:
+            if urlsplit(base).netloc == netloc:
+                return app
+        return None
 
     @staticmethod
     def _callback(app: Flask, base: str) -> Any:
@@ -109,3 +137,37 @@ class InProcessTransport:
             return int(status.split(" ", 1)[0]), out, data
 
         return handle
+
+
+def _urllib3_call(app: Any, method: str, url: str, kw: dict[str, Any]) -> urllib3.HTTPResponse:
+    """One urllib3 request answered by a WSGI app, with injected faults raised as urllib3 would."""
+    parts = urlsplit(url)
+    body = kw.get("body")
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    environ = EnvironBuilder(
+        path=parts.path or "/",
+        base_url=f"{parts.scheme}://{parts.netloc}",
+        method=method,
+        headers=dict(kw.get("headers") or {}),
+        data=body or b"",
+        query_string=parts.query,
+    ).get_environ()
+    environ[TRANSPORT_KEY] = "inprocess"
+    try:
+        app_iter, status, headers = run_wsgi_app(app, environ, buffered=True)
+    except InProcessFault as fault:
+        if fault.rule.action == "timeout":
+            raise urllib3.exceptions.ReadTimeoutError(None, url, "hubforce fault: read timed out") from None  # type: ignore[arg-type]
+        raise urllib3.exceptions.ProtocolError("hubforce fault: connection aborted") from None
+    code, _, reason = status.partition(" ")
+    return urllib3.HTTPResponse(
+        body=io.BytesIO(b"".join(app_iter)),
+        headers=dict(headers),
+        status=int(code),
+        reason=reason,
+        preload_content=kw.get("preload_content", True),
+        decode_content=True,
+        request_method=method,
+        request_url=url,
+    )
