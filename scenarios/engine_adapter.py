@@ -94,6 +94,20 @@ class EngineAdapter:
         already exist); run it now so "installed" means installed, whatever exists at that moment."""
         self.engine.run_cycle()
 
+    def subscribe_webhooks(self, app_id: int, developer_key: str, target_url: str) -> None:
+        import requests
+
+        from sync.webhooks import ensure_subscriptions
+
+        ensure_subscriptions(
+            requests.Session(),
+            self.engine.settings.hubspot.url,
+            app_id,
+            developer_key,
+            target_url,
+            self.engine.webhook_properties(),
+        )
+
     def update_settings(self, changes: dict[str, Any]) -> None:
         """A settings change = the same integration (same state database) restarted with the new
         settings. If the engine refuses them, the old settings stay in force."""
@@ -110,6 +124,10 @@ class EngineAdapter:
     # --- actions ----------------------------------------------------------------------------
     def run_cycle(self) -> Any:
         return self.engine.run_cycle()
+
+    def drain(self) -> Any:
+        """Process what HubSpot webhooks queued since the last look, without polling."""
+        return self.engine.process_queue()
 
     def resync_record(self, record: str) -> Any:
         return self.engine.resync_record(record)

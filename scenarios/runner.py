@@ -124,14 +124,14 @@ def _given(world: World, scenario: Scenario) -> None:
     settings = dict(given.get("settings") or {})
     if given.get("integration_installed", "before_records") == "before_records":
         with _at(raw, ["given", "settings"]):
-            world.install_engine(settings)
+            world.install_engine(settings, webhooks=bool(given.get("webhooks")))
         world.fakes.advance_clock(INSTALL_DELAY_SECONDS)
         _given_records(world, scenario, lists)
     else:
         _given_records(world, scenario, lists)
         world.fakes.advance_clock(INSTALL_DELAY_SECONDS)
         with _at(raw, ["given", "settings"]):
-            world.install_engine(settings)
+            world.install_engine(settings, webhooks=bool(given.get("webhooks")))
     if given.get("initial_sync"):
         with _at(raw, ["given", "initial_sync"]):
             _settle(world)

@@ -374,6 +374,13 @@ def _sync_run(world: World, args: dict[str, Any]) -> None:
         world.engine_call(world.engine.run_cycle)
 
 
+@step("sync.drain")
+def _sync_drain(world: World, args: Any) -> None:
+    """What `sync run` does every few seconds between poll ticks when HubSpot webhooks are on:
+    process the queued changes, no capture (given.webhooks)."""
+    world.engine_call(world.engine.drain)
+
+
 @step("sync.resync_record")
 def _resync_record(world: World, args: dict[str, Any]) -> None:
     world.engine_call(world.engine.resync_record, world.hubspot_id(args))

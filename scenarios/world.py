@@ -34,11 +34,31 @@ _STATE_DIR = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", o
 # state as a new sandbox (stores, journal, faults, settings, ids) and the clock is put back.
 _SHARED: dict[str, tuple[Sandbox, InProcessTransport]] = {}
 
+# `given.webhooks: true`: the HubSpot app's webhooks point here, and this host is mounted on the
+# (shared) transport once; it forwards each delivery to the current world's engine receiver.
+WEBHOOK_BASE = "http://engine-webhooks.hubforce.test"
+WEBHOOK_URL = f"{WEBHOOK_BASE}/hubspot/webhooks"
+WEBHOOK_APP_ID = 1_000_001  # the HubSpot fake's app (simulator/hubspot/auth.py)
+WEBHOOK_SECRET = "sandbox-client-secret"
+WEBHOOK_DEVELOPER_KEY = "sandbox-developer-key"
+_RECEIVING: dict[str, Any] = {"world": None}
+
+
+def _webhook_dispatch(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    world = _RECEIVING["world"]
+    engine = getattr(world, "_engine", None)
+    if engine is None:
+        start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+        return [b"no engine is receiving webhooks"]
+    return list(engine.engine.webhook_receiver().wsgi(environ, start_response))
+
 
 def _sandbox_for(seed: int) -> tuple[Sandbox, InProcessTransport]:
     if "sandbox" not in _SHARED:
         sandbox = Sandbox(seed=seed)
-        _SHARED["sandbox"] = (sandbox, InProcessTransport(sandbox))
+        transport = InProcessTransport(sandbox)
+        transport.mount(WEBHOOK_BASE, _webhook_dispatch)
+        _SHARED["sandbox"] = (sandbox, transport)
     sandbox, transport = _SHARED["sandbox"]
     sandbox.reset(seed)
     sandbox.clock.set(DEFAULT_VIRTUAL_START)
@@ -97,6 +117,8 @@ class World:
 
     def close(self) -> None:
         try:
+            if _RECEIVING["world"] is self:
+                _RECEIVING["world"] = None
             if self._engine is not None:
                 self._engine.close()
         finally:
@@ -117,10 +139,14 @@ class World:
             },
         }
 
-    def install_engine(self, settings: dict[str, Any]) -> None:
+    def install_engine(self, settings: dict[str, Any], webhooks: bool = False) -> None:
         """Install the integration. An engine that cannot start is remembered, not raised: steps
-        and expectations that only touch the fakes still run; the first engine step reports it."""
+        and expectations that only touch the fakes still run; the first engine step reports it.
+        webhooks: the engine receives HubSpot webhooks too, subscribed as `sync webhooks-subscribe`
+        does it (lifecycle events, the properties it reads and the inclusion list's filter ones)."""
         self.settings = {**settings, **self.connection_settings()}
+        if webhooks:
+            self.settings["hubspot"]["webhooks"] = {"client_secret": WEBHOOK_SECRET}
         try:
             engine = EngineAdapter(
                 self.settings,
@@ -128,6 +154,9 @@ class World:
                 self.sleep,
                 self.sandbox.clock.now,
             )
+            if webhooks:
+                engine.subscribe_webhooks(WEBHOOK_APP_ID, WEBHOOK_DEVELOPER_KEY, WEBHOOK_URL)
+                _RECEIVING["world"] = self
             engine.install()
             self._engine = engine
         except EngineUnavailable as exc:
