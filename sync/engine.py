@@ -402,12 +402,8 @@ class SyncEngine:
 
     def run_cycle(self) -> CycleReport:
         """One poll tick (TRG-1): capture both sides, then drain the queue."""
-        self._report = CycleReport()
-        blocked = self._blocked()
-        if blocked:
-            self._report.stopped = blocked
+        if self._start():
             return self._report
-        self._forget_schema()
         with self.store.session() as s:
             self.store.prune_ledger(s, self._ts() - 2 * DAY)  # only the last 24 h matter (LIM-1)
             # HubSpot re-sends a webhook for about a day at most
@@ -424,14 +420,23 @@ class SyncEngine:
         self._memberships_fresh = False
         return self._report
 
+    def _start(self, kind: str = "cycle", read_schema: bool = True) -> bool:
+        """A fresh report for one operation; True (with the reason in the report) when the
+        integration may not run now (SET-5, suspension, HubSpot's daily pause)."""
+        self._report = CycleReport(kind=kind)
+        blocked = self._blocked()
+        if blocked:
+            self._report.stopped = blocked
+            return True
+        if read_schema:
+            self._forget_schema()
+        return False
+
     def process_queue(self) -> CycleReport:
         """Process what is queued without capturing: the changes webhooks delivered since the last
         look. No API call at all when nothing is ready. The schema read by the last cycle is reused
         (a drain every few seconds must not re-read describe each time: LIM-1)."""
-        self._report = CycleReport(kind="drain")
-        blocked = self._blocked()
-        if blocked:
-            self._report.stopped = blocked
+        if self._start("drain", read_schema=False):
             return self._report
         with self.store.session() as s:
             if not self.store.get_flag(s, "installed"):
@@ -511,11 +516,7 @@ class SyncEngine:
 
     def resync_record(self, record: str) -> CycleReport:
         """TRG-14 / ERR-8: queue one record (HubSpot id, Salesforce id or email) now and process it."""
-        self._report = CycleReport()
-        self._forget_schema()
-        blocked = self._blocked()
-        if blocked:
-            self._report.stopped = blocked
+        if self._start():
             return self._report
         system, rid, obj = self._resolve_record(record)
         with self.store.session() as s:
@@ -529,11 +530,7 @@ class SyncEngine:
 
     def resync_list(self, list_ref: str) -> CycleReport:
         """INC-6: queue every member of a list at once and process them."""
-        self._report = CycleReport()
-        self._forget_schema()
-        blocked = self._blocked()
-        if blocked:
-            self._report.stopped = blocked
+        if self._start():
             return self._report
 
         def go() -> None:
@@ -556,11 +553,7 @@ class SyncEngine:
         """IMP-1..4: bring Salesforce records into HubSpot by email only, then a follow-up sync (IMP-2)."""
         if sobject not in SF_OBJECTS:
             raise SettingsError(f"import: object must be one of {', '.join(SF_OBJECTS)}, not {sobject!r}")
-        self._report = CycleReport()
-        self._forget_schema()
-        blocked = self._blocked()
-        if blocked:
-            self._report.stopped = blocked
+        if self._start():
             return self._report
         self._guard(lambda: self._import(sobject))
         self._guard(self._drain_queue)
@@ -656,16 +649,7 @@ class SyncEngine:
                     {i: ("INC-5 joined inclusion list", None) for i in joined},
                     self._ts(),
                 )
-            for hs_id in list(left)[:1000]:
-                s.add(
-                    Decision(
-                        at=self._ts(),
-                        hs_id=hs_id,
-                        trigger="INC-9 left inclusion list",
-                        outcome="left_list",
-                        detail={"note": "A2: sync stops; nothing is deleted"},
-                    )
-                )
+            self._log_left_list(s, list(left)[:1000])
         if not baseline:
             self._report.list_joins += len(joined)
             self._report.list_leaves += len(left)
@@ -1046,16 +1030,19 @@ class SyncEngine:
             left = was_in - now_in
             if left:
                 s.execute(delete(Membership).where(Membership.list_id == list_id, Membership.hs_id.in_(left)))
-            for rid in left:
-                s.add(
-                    Decision(
-                        at=self._ts(),
-                        hs_id=rid,
-                        trigger="INC-9 left inclusion list",
-                        outcome="left_list",
-                        detail={"note": "A2: sync stops; nothing is deleted"},
-                    )
+            self._log_left_list(s, sorted(left))
+
+    def _log_left_list(self, s: Any, hs_ids: list[str]) -> None:
+        for hs_id in hs_ids:
+            s.add(
+                Decision(
+                    at=self._ts(),
+                    hs_id=hs_id,
+                    trigger="INC-9 left inclusion list",
+                    outcome="left_list",
+                    detail={"note": "A2: sync stops; nothing is deleted"},
                 )
+            )
 
     def _read_bare_hubspot(self, pairs: list[_Pair], schema: Schema) -> None:
         """HubSpot items queued without a record (webhooks, manual resyncs): read them first, so the
@@ -2364,11 +2351,7 @@ class SyncEngine:
     def resync_errors(self, category: str | None = None) -> CycleReport:
         """ERR-8: the Sync Health "Resync" of every record in error (optionally one category): each
         is queued as a manual resync (not an automatic retry, so LIM-4 does not hold it back)."""
-        self._report = CycleReport()
-        self._forget_schema()
-        blocked = self._blocked()
-        if blocked:
-            self._report.stopped = blocked
+        if self._start():
             return self._report
         errs = self.errors(category)
         now = self._ts()
