@@ -7,12 +7,13 @@
 random edits, list joins/leaves, conversions, imports, settings changes, cycles, clock advances,
 faults and engine crashes, and checks the invariants in `sync.testing.machine`. `make_machine`
 builds a subclass with your settings file and extra invariants; `run_state_machine` runs it.
+`webhooks=True` (or None: drawn per example) adds HubSpot webhook capture (`WebhookSyncMachine`).
 """
 
 from __future__ import annotations
 
 from sync.testing import profiles as _profiles  # noqa: F401 - registers the Hypothesis profiles
-from sync.testing.machine import SyncMachine
+from sync.testing.machine import SyncMachine, WebhookSyncMachine
 from sync.testing.runner import make_machine, run_state_machine
 
-__all__ = ["SyncMachine", "make_machine", "run_state_machine"]
+__all__ = ["SyncMachine", "WebhookSyncMachine", "make_machine", "run_state_machine"]

@@ -12,6 +12,16 @@ the next settle, and settings changes settle first: their outcome would otherwis
 an earlier cycle happened to get through (e.g. RULE-1 reverts a HubSpot edit made after the first
 sync, but not one made before it), which no model of the catalog can predict. Field edits on synced
 pairs, cycles, faults and crashes interleave freely.
+
+Webhooks (`WebhookSyncMachine`; its `webhooks`: True, or None to draw it per example): the engine
+also captures HubSpot changes by webhooks, configured as a user would (see sync.testing.world), and
+three more rules apply: `drain` (process what the receiver queued, as `sync run` does every few
+seconds), `webhook_trouble` (the receiver refuses deliveries, is down, or loses its answers, so the
+fake retries and, after HOOK_MAX_ATTEMPTS, drops them) and `webhook_recover`. The invariants are the
+same: a drain is early processing, and settle still runs poll cycles, the search capture being the
+safety net for whatever the webhooks missed (the receiver may stay in trouble through a settle).
+The receiver must accept every delivery that reaches it (no signature or state failures), and every
+engine restarted after a crash or a settings change gets a fresh receiver.
 """
 
 from __future__ import annotations
@@ -46,7 +56,7 @@ from sync.testing.model import (
     known_outcomes,
     next_base,
 )
-from sync.testing.world import CrashPlan, Decide, EngineRun, World
+from sync.testing.world import HOOK_TROUBLE, CrashPlan, Decide, EngineRun, World
 
 # HubSpot property -> Salesforce field, plain text on both Lead and Contact: the fields the machine
 # edits and checks (other mapped fields sync too, they are just not varied).
@@ -68,6 +78,7 @@ LIST_NAME = "Sync to Salesforce"
 IN_LIST, OUT_OF_LIST = "marketingqualifiedlead", "lead"  # lifecyclestage values
 POLL = 900
 RETRY_AFTER = 1201  # just past the default 20-minute retry interval (ERR-7)
+DRAIN_INTERVAL = 5  # sync run drains the webhook queue this often between poll ticks
 SETTLE_CYCLES = 12
 DEFAULT_DAILY_LIMIT = 15000
 
@@ -107,6 +118,25 @@ FAULTS: dict[str, dict[str, Any]] = {
         "probability": 0.3,
     },
 }
+
+START_ARGS: dict[str, st.SearchStrategy[Any]] = {
+    "rules": st.fixed_dictionaries({k: st.sampled_from(list(SyncRule)) for k in FIELD_CANDIDATES}),
+    "list_enabled": st.booleans(),
+    "creates": st.sampled_from(["Lead", "Contact"]),
+    "from_leads": st.booleans(),
+    "delete_on_sf_delete": st.booleans(),
+    "population": st.lists(
+        st.tuples(
+            st.sampled_from(["hubspot", "salesforce", "both", "none"]),
+            st.lists(VALUE, min_size=4, max_size=4),
+            st.lists(VALUE, min_size=4, max_size=4),
+            st.booleans(),
+        ),
+        min_size=3,
+        max_size=3,
+    ),
+}
+
 
 QuietInvariant = Callable[["SyncMachine"], None]
 T = TypeVar("T")
@@ -191,6 +221,8 @@ class SyncMachine(RuleBasedStateMachine):
     - `step_invariants`: callables `(machine) -> None`, run after every step
     - `decide`: the per-field decision the engine uses (sync.rules.decide_field)
     - `people`: how many email addresses the machine plays with
+
+    `WebhookSyncMachine` adds HubSpot webhook capture and its rules.
     """
 
     settings_data: dict[str, Any] | None = None
@@ -213,26 +245,22 @@ class SyncMachine(RuleBasedStateMachine):
         self._obs: Observed | None = None
         self._ok = True  # False while a step or check is running (a failure leaves it False)
         self.settles = 0
+        self.hooks_on = False  # this example captures HubSpot changes by webhooks too
 
     # ------------------------------------------------------------------ set-up
-    @initialize(
-        rules=st.fixed_dictionaries({k: st.sampled_from(list(SyncRule)) for k in FIELD_CANDIDATES}),
-        list_enabled=st.booleans(),
-        creates=st.sampled_from(["Lead", "Contact"]),
-        from_leads=st.booleans(),
-        delete_on_sf_delete=st.booleans(),
-        population=st.lists(
-            st.tuples(
-                st.sampled_from(["hubspot", "salesforce", "both", "none"]),
-                st.lists(VALUE, min_size=4, max_size=4),
-                st.lists(VALUE, min_size=4, max_size=4),
-                st.booleans(),
-            ),
-            min_size=3,
-            max_size=3,
-        ),
-    )
+    @initialize(**START_ARGS)
     def start(
+        self,
+        rules: dict[str, SyncRule],
+        list_enabled: bool,
+        creates: str,
+        from_leads: bool,
+        delete_on_sf_delete: bool,
+        population: list[tuple[str, list[Value], list[Value], bool]],
+    ) -> None:
+        self._start(rules, list_enabled, creates, from_leads, delete_on_sf_delete, population)
+
+    def _start(
         self,
         rules: dict[str, SyncRule],
         list_enabled: bool,
@@ -256,11 +284,13 @@ class SyncMachine(RuleBasedStateMachine):
                 delete_on_sf_delete=delete_on_sf_delete,
             )
         settings = settings_for(self.cfg, self.base_settings)
-        self.world = World(settings, seed=self.seed, decide=type(self).decide)
+        self.world = World(settings, seed=self.seed, decide=type(self).decide, webhooks=self.hooks_on)
         if self.cfg.list_enabled:
             # the machine controls membership through lifecyclestage (INC-1: an active list)
             self.world.fakes.hs_create_list(settings["contacts"]["inclusion_list"], "DYNAMIC", _list_filter())
             self.world.restart(settings)  # the list now exists: the engine can validate it
+        if self.hooks_on:  # after the list exists: its filter's property is subscribed too
+            self.world.subscribe_webhooks()
         self.persons = [Person(email=f"p{i}@example.com") for i in range(self.people)]
         self.world.run(lambda e: e.run_cycle())  # install (TRG-15): nothing exists yet
         self.world.advance(60)
@@ -285,6 +315,13 @@ class SyncMachine(RuleBasedStateMachine):
 
     def settles_possible(self) -> bool:
         return self.cfg is not None
+
+    def apply_settings(self) -> None:
+        """The admin changed the settings: the engine restarts with them (and, with webhooks, the
+        subscriptions are brought in line, as `sync webhooks-subscribe` would)."""
+        self.w.restart(settings_for(self.c, self.base_settings))
+        if self.hooks_on:
+            self.w.subscribe_webhooks()
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -461,7 +498,7 @@ class SyncMachine(RuleBasedStateMachine):
                 self._ok = True
                 return
             self.c.rules[name] = new
-            self.w.restart(settings_for(self.c, self.base_settings))
+            self.apply_settings()
         self._ok = True
 
     @rule()
@@ -470,7 +507,7 @@ class SyncMachine(RuleBasedStateMachine):
         self._ok = False
         self._settle_and_check("before a settings change")
         self.c.creates = "Contact" if self.c.creates == "Lead" else "Lead"
-        self.w.restart(settings_for(self.c, self.base_settings))
+        self.apply_settings()
         self._ok = True
 
     @rule(sobject=st.sampled_from(["Lead", "Contact"]), fault=st.none() | st.sampled_from(sorted(FAULTS)))
@@ -665,6 +702,8 @@ class SyncMachine(RuleBasedStateMachine):
             )
             fakes.usage_managed = self.limit_spent = False
         self.w.crash = None
+        # A receiver in trouble stays so (until `webhook_recover`): the search capture alone must
+        # bring everything together, with deliveries failing, retried and dropped meanwhile.
 
     def _settle_and_check(self, why: str) -> None:
         for p in self.persons:  # an import run again below also takes records created since
@@ -832,6 +871,51 @@ class SyncMachine(RuleBasedStateMachine):
             p.base = {} if e.link == LinkState.NONE else p.base
         p.link = e.link
         p.settled()
+
+
+class WebhookSyncMachine(SyncMachine):
+    """SyncMachine with HubSpot webhook capture (see the module doc). `webhooks = True`: in every
+    example; None: drawn per example (one drawn without runs SyncMachine's rules only, the webhook
+    rules' preconditions being false)."""
+
+    webhooks: bool | None = True
+
+    @initialize(**START_ARGS, webhooks=st.booleans())
+    def start(self, webhooks: bool, **args: Any) -> None:  # type: ignore[override]
+        self.hooks_on = webhooks if type(self).webhooks is None else bool(type(self).webhooks)
+        self._start(**args)
+
+    @precondition(lambda self: self.hooks_on)
+    @rule(wait=st.sampled_from([0, DRAIN_INTERVAL]))
+    def drain(self, wait: int) -> None:
+        """What `sync run` does between poll ticks with webhooks on: process what the receiver
+        queued (no capture; no API call at all when nothing is ready)."""
+        self._ok = False
+        self.w.advance(wait)
+        self.w.run(lambda e: e.process_queue())
+        self._obs = None
+        self._ok = True
+
+    @precondition(lambda self: self.hooks_on)
+    @rule(trouble=st.sampled_from(HOOK_TROUBLE))
+    def webhook_trouble(self, trouble: str) -> None:
+        """The receiver fails deliveries until `webhook_recover` (settles included: the search
+        capture is the safety net): the fake retries them on clock advance and drops them after
+        HOOK_MAX_ATTEMPTS."""
+        self.w.hook_trouble = trouble
+
+    @precondition(lambda self: self.hooks_on and self.w.hook_trouble is not None)
+    @rule()
+    def webhook_recover(self) -> None:
+        self.w.hook_trouble = None
+
+    @invariant()
+    def receiver_accepts_deliveries(self) -> None:
+        """Every delivery that reached the engine's receiver was queued (a 2xx): the fake signs
+        right and the receiver's state commits never fail."""
+        if self.world is None or not self._ok:
+            return
+        assert not self.w.hook_refusals, f"the webhook receiver refused deliveries: {self.w.hook_refusals}"
 
 
 def _list_filter() -> dict[str, Any]:

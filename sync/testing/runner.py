@@ -11,7 +11,7 @@ from hypothesis.stateful import get_state_machine_test
 
 from sync.rules import decide_field
 from sync.testing import profiles as _profiles  # noqa: F401 - registers the profiles
-from sync.testing.machine import QuietInvariant, SyncMachine, load_settings
+from sync.testing.machine import QuietInvariant, SyncMachine, WebhookSyncMachine, load_settings
 from sync.testing.world import Decide
 
 
@@ -21,10 +21,13 @@ def make_machine(
     step_invariants: Sequence[QuietInvariant] = (),
     decide: Decide | None = None,
     people: int = 3,
+    webhooks: bool | None = False,
 ) -> type[SyncMachine]:
     """A SyncMachine subclass for a settings file (path) or dict (connections are ignored), with
     extra invariants run after every settle (`invariants`) or after every step (`step_invariants`),
-    each a callable taking the machine. `decide` replaces the engine's per-field rule decision."""
+    each a callable taking the machine. `decide` replaces the engine's per-field rule decision.
+    `webhooks`: True to capture HubSpot changes by webhooks too (WebhookSyncMachine: deliveries,
+    drains, a receiver in trouble), None to draw that per example, False (default) for neither."""
     data = settings if isinstance(settings, dict) or settings is None else load_settings(settings)
     attrs: dict[str, Any] = {
         "settings_data": data,
@@ -33,7 +36,9 @@ def make_machine(
         "decide": staticmethod(decide or decide_field),
         "people": people,
     }
-    return type("UserSyncMachine", (SyncMachine,), attrs)
+    if webhooks is False:
+        return type("UserSyncMachine", (SyncMachine,), attrs)
+    return type("UserSyncMachine", (WebhookSyncMachine,), {**attrs, "webhooks": webhooks})
 
 
 def run_state_machine(
@@ -46,12 +51,13 @@ def run_state_machine(
     decide: Decide | None = None,
     stateful_step_count: int | None = None,
     people: int = 3,
+    webhooks: bool | None = False,
     **overrides: Any,
 ) -> None:
     """Run the machine as one Hypothesis test; raises (with the shrunk program and a
     `@reproduce_failure` blob printed) when an invariant fails. `seed` fixes the random draws;
-    without it the profile decides (`ci` is derandomized)."""
-    machine = make_machine(settings, invariants, step_invariants, decide, people)
+    without it the profile decides (`ci` is derandomized). `webhooks`: see `make_machine`."""
+    machine = make_machine(settings, invariants, step_invariants, decide, people, webhooks)
     base = hypothesis.settings.get_profile(profile)
     changes: dict[str, Any] = dict(overrides)
     if max_examples is not None:

@@ -22,8 +22,8 @@ class _Counter:
     examples = 0
 
 
-def _counting(settings: str | None) -> type[SyncMachine]:
-    base = make_machine(settings)
+def _counting(settings: str | None, webhooks: bool | None = None) -> type[SyncMachine]:
+    base = make_machine(settings, webhooks=webhooks)
 
     class Counted(base):  # type: ignore[misc, valid-type]
         def teardown(self) -> None:
@@ -44,10 +44,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", type=int, default=50, help="steps per example (default 50)")
     ap.add_argument("--batch", type=int, default=50, help="examples per batch (default 50)")
     ap.add_argument("--once", action="store_true", help="run one batch only (to replay a failure)")
+    ap.add_argument(
+        "--webhooks",
+        choices=["drawn", "on", "off"],
+        default="drawn",
+        help="HubSpot webhook capture: drawn per example (default), always or never",
+    )
     args = ap.parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**32)
     print(f"soak: base seed {seed}, {args.seconds:g} s, {args.steps} steps per example", flush=True)
-    machine = _counting(args.settings)
+    webhooks = {"drawn": None, "on": True, "off": False}[args.webhooks]
+    machine = _counting(args.settings, webhooks)
     start = time.monotonic()
     batch = 0
     rate = 0.0
@@ -75,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
                 "soak: replay with: python -m sync.testing.soak --once "
                 f"--seed {batch_seed} --batch {size} --steps {args.steps}"
                 + (f" --settings {args.settings}" if args.settings else "")
+                + (f" --webhooks {args.webhooks}" if args.webhooks != "drawn" else "")
             )
             _summary(start)
             return 1

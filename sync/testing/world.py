@@ -4,6 +4,14 @@ reset per example, because building the Flask route tables costs far more than a
 state file of its own — rebuilt from that file after an injected crash, as a restarted process
 would be.
 
+With `webhooks=True` the engine also captures HubSpot changes by webhooks, set up like
+tests/integration/sync/test_webhooks.py does: `hubspot.webhooks` settings with the fake app's client
+secret, the app's target URL and subscriptions (`ensure_subscriptions` with the developer key and
+`engine.webhook_properties()`), and the engine's receiver reachable in-process at HOOK_URL. The
+HubSpot fake delivers synchronously after each API request and retries failed deliveries on clock
+advance. The world can make the receiver refuse deliveries for a while (`hook_trouble`), and every
+engine it builds (after a crash or a settings change) gets a fresh receiver.
+
 This is test tooling: it imports the simulator and the scenario package's HTTP client. The engine
 (`sync/` outside `sync/testing`) never imports either.
 """
@@ -31,11 +39,26 @@ from simulator.core.clock import DEFAULT_VIRTUAL_START
 from simulator.core.inprocess import SALESFORCE_LOGIN_URLS, InProcessTransport
 from sync.engine import CycleReport, SyncEngine
 from sync.rules import FieldDecision, FieldState, decide_field
-from sync.settings import Settings
+from sync.settings import Settings, WebhookSettings
 from sync.state.models import LedgerEntry
+from sync.webhooks import WebhookReceiver, ensure_subscriptions
 
 _STATE_DIR = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 _SHARED: dict[str, tuple[Sandbox, InProcessTransport]] = {}
+
+# Webhooks: the HubSpot fake's developer app (simulator/hubspot/auth.py) and where its deliveries go.
+HOOK_BASE = "http://hooks.hubforce.test"
+HOOK_PATH = "/hubspot/webhooks"
+HOOK_URL = f"{HOOK_BASE}{HOOK_PATH}"
+HOOK_APP_ID = 1_000_001
+HOOK_DEV_KEY = "sandbox-developer-key"
+HOOK_SECRET = "sandbox-client-secret"
+# The fake gives up on a delivery after this many attempts (1 min, 2 min apart): a few receiver
+# outages or long clock advances drop deliveries for good, and the search capture must catch up.
+HOOK_MAX_ATTEMPTS = 3
+# What a receiver "in trouble" does with a delivery: answer 503 without looking at it, not answer at
+# all (connection refused), or queue it and then lose the answer (HubSpot times out and re-sends).
+HOOK_TROUBLE = ("refuse", "down", "answer_lost")
 
 Decide = Callable[[FieldState], FieldDecision]
 
@@ -53,6 +76,48 @@ def shared_sandbox(seed: int) -> tuple[Sandbox, InProcessTransport]:
     sandbox.reset(seed)
     sandbox.clock.set(DEFAULT_VIRTUAL_START)
     return sandbox, transport
+
+
+class HookSwitch:
+    """The WSGI app at HOOK_BASE (mounted once on the shared transport, which keeps its mounts for
+    good): hands each delivery to the receiver of the current world's engine, or fails it the way
+    the world's `hook_trouble` says. Answers the real receiver gave other than 2xx are recorded."""
+
+    def __init__(self) -> None:
+        self.world: World | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        world = self.world
+        receiver = world.receiver if world is not None else None
+        trouble = world.hook_trouble if world is not None else "refuse"
+        if world is None or receiver is None or trouble == "refuse":
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"receiver unavailable"]
+        if trouble == "down":
+            raise requests.exceptions.ConnectionError("webhook receiver down (injected)")
+        answer: list[Any] = []
+        world.receiving += 1
+        try:
+            body = receiver.wsgi(environ, lambda status, headers, *_: answer.extend([status, headers]))
+        finally:
+            world.receiving -= 1
+        status = str(answer[0])
+        world.hook_deliveries += 1
+        if not status.startswith("2"):
+            world.hook_refusals.append(f"{status}: {b''.join(body).decode(errors='replace')[:200]}")
+        if trouble == "answer_lost":
+            raise requests.exceptions.ReadTimeout("webhook receiver answer lost (injected)")
+        start_response(status, answer[1])
+        return body
+
+
+def hook_switch(transport: InProcessTransport) -> HookSwitch:
+    switch = getattr(transport, "_hubforce_hook_switch", None)
+    if switch is None:
+        switch = HookSwitch()
+        transport.mount(HOOK_BASE, switch)
+        transport._hubforce_hook_switch = switch  # type: ignore[attr-defined]
+    return switch
 
 
 @dataclass
@@ -111,10 +176,23 @@ def is_write(entry: dict[str, Any]) -> bool:
 
 
 class World:
-    def __init__(self, settings: dict[str, Any], seed: int = 1234, decide: Decide = decide_field) -> None:
+    def __init__(
+        self, settings: dict[str, Any], seed: int = 1234, decide: Decide = decide_field, webhooks: bool = False
+    ) -> None:
         self.sandbox, self.transport = shared_sandbox(seed)
         self.transport.__enter__()
         self.fakes = FakesClient(self.transport.hubspot_url, self.transport.salesforce_url)
+        self.webhooks = webhooks
+        self.receiver: WebhookReceiver | None = None
+        self.hook_trouble: str | None = None  # one of HOOK_TROUBLE while the receiver is in trouble
+        self.receiving = 0  # >0 while the receiver handles a delivery (its commits are not the engine's)
+        self.hook_deliveries = 0  # deliveries the receiver answered
+        self.hook_refusals: list[str] = []  # ... and those it answered other than 2xx
+        self.switch: HookSwitch | None = None
+        if webhooks:
+            self.switch = hook_switch(self.transport)
+            self.switch.world = self
+            self.fakes.control("PATCH", "/settings", json={"hubspot": {"webhook_max_attempts": HOOK_MAX_ATTEMPTS}})
         self.workdir = Path(tempfile.mkdtemp(prefix="hubforce-machine-", dir=_STATE_DIR))
         self.state_url = f"sqlite:///{self.workdir / 'state.db'}"
         self.decide = decide
@@ -138,6 +216,10 @@ class World:
 
     def _build(self) -> SyncEngine:
         settings = Settings.from_dict({**self.settings_dict, **self.connection_settings()})
+        if self.webhooks:
+            settings.hubspot.webhooks = WebhookSettings(
+                client_secret=HOOK_SECRET, path=HOOK_PATH, drain_interval_seconds=5
+            )
         engine = SyncEngine(
             settings,
             state_url=self.state_url,
@@ -148,7 +230,27 @@ class World:
             decide=self.decide,
         )
         self._arm_commit_crash(engine)
+        # a new process: its receiver takes the deliveries from now on (the dead one's is gone)
+        self.receiver = engine.webhook_receiver() if self.webhooks else None
         return engine
+
+    def subscribe_webhooks(self) -> dict[str, Any]:
+        """What an admin does after configuring (or changing) the settings: point the app's webhooks
+        at the receiver and subscribe the events the engine wants (`sync webhooks-subscribe`). The
+        engine's schema and list reads count as an engine action (ledger == journal)."""
+        props: list[str] = []
+
+        def properties(engine: SyncEngine) -> CycleReport:
+            props.extend(engine.webhook_properties())
+            with engine.store.session():
+                pass  # flush the ledger rows of those reads
+            return CycleReport(kind="subscribe")
+
+        run = self.run(properties)
+        assert not run.crashed and props, f"webhook_properties() failed: {run}"
+        return ensure_subscriptions(
+            self.fakes.http, self.transport.hubspot_url, HOOK_APP_ID, HOOK_DEV_KEY, HOOK_URL, props
+        )
 
     def _arm_commit_crash(self, engine: SyncEngine) -> None:
         store = engine.store
@@ -160,7 +262,9 @@ class World:
             with original() as s:
                 yield s
                 plan = world.crash
-                if plan is not None and plan.kind == "commit":
+                # the receiver's commits are not counted: it answers HubSpot, whose retries would
+                # outlive the engine action the crash is aimed at
+                if plan is not None and plan.kind == "commit" and not world.receiving:
                     plan.tick()  # raising here rolls the transaction back: the commit never happened
 
         store.session = session  # type: ignore[method-assign]
@@ -175,6 +279,9 @@ class World:
 
     def close(self) -> None:
         try:
+            if self.switch is not None and self.switch.world is self:
+                self.switch.world = None
+            self.receiver = None
             self.engine.store.dispose()
         finally:
             self.transport.__exit__(None, None, None)

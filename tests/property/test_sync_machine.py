@@ -15,8 +15,10 @@ from sync.testing.example_user_machine import run as run_example
 
 
 def test_sync_machine_ci_profile() -> None:
-    """Deterministic (derandomized) run of the whole machine: faults, crashes, settings changes."""
-    run_state_machine(profile="ci")
+    """Deterministic (derandomized) run of the whole machine: faults, crashes, settings changes,
+    and in about half the examples (drawn) HubSpot webhook capture with its drains and receiver
+    trouble (tests/property/test_sync_machine_webhooks.py forces it on)."""
+    run_state_machine(profile="ci", webhooks=None)
 
 
 def two_way_ignores_clears(fs: FieldState) -> FieldDecision:
