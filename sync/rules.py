@@ -140,9 +140,20 @@ _EARLY = datetime(2000, 1, 1, tzinfo=UTC)
 _LATE = datetime(2100, 1, 1, tzinfo=UTC)
 
 
+def contested(fs: FieldState) -> bool:
+    """Both sides hold a claim the other does not: both changed since the last sync, or, on a first
+    sync, both hold a value. Only then can "which changed last" (A5) matter."""
+    if not fs.known:
+        return fs.hs_value is not None and fs.sf_value is not None
+    return fs.hs_value != fs.last_hs and fs.sf_value != fs.last_sf
+
+
 def times_matter(decide: Callable[[FieldState], FieldDecision], fs: FieldState) -> bool:
     """Whether `decide` picks a different winner for this field depending on which side changed it
-    last (A5): then the engine fetches the field's own change time before deciding."""
+    last (A5): then the engine fetches the field's own change time before deciding. Asked only of
+    contested fields (most fields of most records have one side unchanged: no call at all)."""
+    if not contested(fs):
+        return False
     hs_later = decide(replace(fs, hs_changed_at=_LATE, sf_changed_at=_EARLY))
     sf_later = decide(replace(fs, hs_changed_at=_EARLY, sf_changed_at=_LATE))
     return (hs_later.action, hs_later.value) != (sf_later.action, sf_later.value)
