@@ -961,7 +961,7 @@ class SyncEngine:
         with self.store.session() as s:
             hs_ids = [i.record_id for i in items if i.system == "hubspot"]
             sf_ids = [i.record_id for i in items if i.system == "salesforce"]
-            links_hs = {lk.hs_id: lk for lk in _in(s, Link, Link.hs_id, hs_ids)}
+            links_hs = {lk.hs_id: lk for lk in _links_by_hs_id(s, hs_ids)}
             links_sf = {lk.sf_id: lk for lk in _in(s, Link, Link.sf_id, sf_ids)}
             members = (
                 set(
@@ -1411,7 +1411,7 @@ class SyncEngine:
         }
         with self.store.session() as s:
             links = {
-                lk.hs_id: lk for lk in _in(s, Link, Link.hs_id, [str(r["id"]) for r in existing.values()])
+                lk.hs_id: lk for lk in _links_by_hs_id(s, [str(r["id"]) for r in existing.values()])
             }
             if self._list_id:
                 # The batch's memberships were read before these contacts were matched by email:
@@ -1979,7 +1979,7 @@ class SyncEngine:
             by_hs: dict[str, Link] = {}
             by_sf: dict[str, Link] = {}
             if new_links:
-                for lk in _in(s, Link, Link.hs_id, [x.hs_id for x in new_links]):
+                for lk in _links_by_hs_id(s, [x.hs_id for x in new_links]):
                     by_hs[lk.hs_id] = lk
                 for lk in _in(s, Link, Link.sf_id, [x.sf_id for x in new_links]):
                     by_sf[lk.sf_id] = lk
@@ -2141,7 +2141,7 @@ class SyncEngine:
             # Contacts already linked to another Salesforce record stay as they are (CON-11).
             with self.store.session() as s:
                 taken = {
-                    lk.hs_id: lk.sf_id for lk in _in(s, Link, Link.hs_id, [p.hs_id for p in pairs if p.link])
+                    lk.hs_id: lk.sf_id for lk in _links_by_hs_id(s, [p.hs_id for p in pairs if p.link])
                 }
             for p in pairs:
                 if p.link is not None and taken.get(p.link.hs_id, p.link.sf_id) != p.link.sf_id:
@@ -2169,8 +2169,14 @@ class SyncEngine:
                 )
                 queued = {
                     q.record_id: q
-                    for q in _in(s, QueueItem, QueueItem.record_id, [r["Id"] for r in todo])
-                    if q.system == "salesforce"
+                    for q in _in(
+                        s,
+                        QueueItem,
+                        QueueItem.record_id,
+                        [r["Id"] for r in todo],
+                        QueueItem.system == "salesforce",
+                        QueueItem.object_type == sobject,  # the unique index's columns: no scan
+                    )
                 }
             follow: list[_Pair] = []
             items: list[QueueItem] = []
@@ -2297,7 +2303,7 @@ class SyncEngine:
             q = select(SyncError).order_by(SyncError.id)
             rows = list(s.scalars(q))
             ids = [e.record_id for e in rows]
-            links = _in(s, Link, Link.hs_id, ids) + _in(s, Link, Link.sf_id, ids)
+            links = _links_by_hs_id(s, ids) + _in(s, Link, Link.sf_id, ids)
         by_hs = {lk.hs_id: lk.sf_id for lk in links}
         by_sf = {lk.sf_id: lk.hs_id for lk in links}
         out = []
@@ -2364,7 +2370,11 @@ class SyncEngine:
                         s.execute(delete(SyncError).where(SyncError.system == system, SyncError.record_id.in_(part)))
                         self.store.enqueue(s, system, obj, {i: ("TRG-14 manual resync", None) for i in part}, now)
                         for q in s.scalars(
-                            select(QueueItem).where(QueueItem.system == system, QueueItem.record_id.in_(part))
+                            select(QueueItem).where(
+                                QueueItem.system == system,
+                                QueueItem.object_type == obj,
+                                QueueItem.record_id.in_(part),
+                            )
                         ):
                             q.attempts, q.not_before, q.payload = 0, 0.0, None  # read fresh, retry now
         self.progress(f"resync: {len(errs)} records in error queued")
@@ -2426,12 +2436,18 @@ def _sf_stamp(rec: dict[str, Any] | None) -> datetime:
     return parse_sf_datetime((rec or {}).get("SystemModstamp")) or datetime.min.replace(tzinfo=UTC)
 
 
-def _in(s: Any, model: Any, col: Any, values: list[Any]) -> list[Any]:
+def _in(s: Any, model: Any, col: Any, values: list[Any], *extra: Any) -> list[Any]:
     out: list[Any] = []
     vals = sorted(set(values))
     for part in chunks(vals, 500):
-        out.extend(s.scalars(select(model).where(col.in_(part))))
+        out.extend(s.scalars(select(model).where(col.in_(part), *extra)))
     return out
+
+
+def _links_by_hs_id(s: Any, hs_ids: list[str]) -> list[Link]:
+    # With the object type: the unique index is (object_type, hs_id), and a lookup by hs_id alone
+    # scans the whole link table (SQLite), once per 500 ids, every batch.
+    return _in(s, Link, Link.hs_id, hs_ids, Link.object_type == HS_OBJECT)
 
 
 def _in_scalar(s: Any, what: Any, col: Any, values: list[str], *extra: Any) -> list[Any]:
