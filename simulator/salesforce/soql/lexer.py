@@ -32,6 +32,9 @@ class Token:
 
 
 _IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# A string literal without escapes, in one regex step (the character loop below handles escapes and
+# errors). IN lists of hundreds of quoted ids and emails are what sync engines send.
+_PLAIN_STRING_RE = re.compile(r"'([^'\\]*)'")
 # Dates / datetimes are unquoted in SOQL; a date must not run into more identifier characters.
 _DATETIME_RE = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?(Z|[+-][0-9]{2}:?[0-9]{2})(?![A-Za-z0-9_])"
@@ -115,6 +118,12 @@ def tokenize(text: str) -> list[Token]:
             continue
         start = i
         if ch == "'":
+            plain = _PLAIN_STRING_RE.match(text, i)
+            if plain is not None:
+                raw = plain.group(1)
+                i = plain.end()
+                tokens.append(Token(STRING, raw, raw, pos(start)))
+                continue
             i += 1
             while i < n and text[i] != "'":
                 if text[i] == "\\":
