@@ -11,7 +11,6 @@ created just before the crash is found and linked instead of created twice.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 import requests
 from sqlalchemy import delete, func, insert, select
 
@@ -2459,7 +2459,7 @@ def _in_scalar(s: Any, what: Any, col: Any, values: list[str], *extra: Any) -> l
 
 def _jsonable(value: Any) -> Any:
     try:  # the common case (plain JSON data) at C speed: this runs for every decision logged
-        return json.loads(json.dumps(value))
+        return orjson.loads(orjson.dumps(value))
     except (TypeError, ValueError):
         return _jsonable_slow(value)
 

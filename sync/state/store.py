@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import create_engine, delete, event, func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +25,10 @@ def normalise_url(url: str | None) -> str:
     return url
 
 
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     """WAL + synchronous=NORMAL: a commit no longer waits for an fsync of the main file (the engine
     commits once per capture page and per processed batch). A process crash loses nothing committed;
@@ -38,7 +43,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 class StateStore:
     def __init__(self, url: str | None = None) -> None:
         self.url = normalise_url(url)
-        kwargs: dict[str, Any] = {"future": True}
+        # JSON columns (queue payloads, last-synced values, decision details) through orjson: the
+        # engine writes and reads one of each per record per cycle
+        kwargs: dict[str, Any] = {"future": True, "json_serializer": _json_text, "json_deserializer": orjson.loads}
         if self.url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 30}
         self.engine: Engine = create_engine(self.url, **kwargs)
