@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
@@ -122,11 +123,21 @@ class Service:
         return []
 
 
+def _json_bytes(body: Any) -> bytes | str:
+    """Compact JSON, UTF-8 as the real APIs send it. orjson is several times faster than the
+    stdlib on the large pages a sync reads; what it cannot encode (an integer beyond 64 bits, a
+    non-string key) goes through json."""
+    try:
+        return orjson.dumps(body)
+    except TypeError:
+        return json.dumps(body, separators=(",", ":"))
+
+
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     if status == 204 or body is None:
         resp = Response(status=status)
     else:
-        resp = Response(json.dumps(body, separators=(",", ":")), status=status, mimetype="application/json")
+        resp = Response(_json_bytes(body), status=status, mimetype="application/json")
     if headers:
         resp.headers.update(headers)
     return resp
