@@ -43,6 +43,9 @@ TARGETS = {"initial_s": 60.0, "calls_per_contact": 0.03, "incremental_s": 3.0, "
 def worker(config: str, phase: str) -> None:
     """One engine cycle in this process; prints one JSON line with what it measured."""
     start = time.perf_counter()
+    from hubforce.cli import tune_gc
+
+    tune_gc()  # what the `hubforce` command does for `hubforce sync run`
     from sqlalchemy import func, select
 
     from sync.engine import SyncEngine
@@ -305,7 +308,7 @@ def run(contacts: int) -> int:
                         "  mappings: [{hubspot: jobtitle, salesforce: Title, rule: two_way}]",
                         # chunks of one batch operation in flight together: the fakes work while
                         # the engine encodes and decodes (the machine has 2 cores)
-                        "api: {concurrency: 2}",
+                        "api: {concurrency: 4}",
                     ]
                 )
                 + "\n"

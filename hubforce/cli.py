@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 
 # Each subcommand group lives with the code it drives and registers itself here.
 SUBCOMMAND_MODULES = ("hubforce.serve", "sync.cli", "scenarios.cli")
+# The young generation is collected every GC_YOUNG allocations instead of CPython's 700. Every
+# hubforce process allocates millions of short-lived dicts (JSON pages, records, rows) and makes
+# few reference cycles; at 700 the collector ran ~8% of a 30k-contact sync engine cycle. The older
+# generations keep short thresholds so garbage held in cycles (ORM sessions) does not pile up.
+GC_YOUNG = 20_000
+
+
+def tune_gc() -> None:
+    gc.set_threshold(GC_YOUNG, 10, 10)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    tune_gc()
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -1546,6 +1546,7 @@ class SyncEngine:
                     p.link.outside_list_created = True  # INC-7: created regardless of the list, once
 
     def _new_link(self, p: _Pair, synced: dict[str, str | None]) -> Link:
+        now = self._ts()
         return Link(
             object_type=HS_OBJECT,
             hs_id=str(p.hs["id"]),
@@ -1553,8 +1554,8 @@ class SyncEngine:
             sf_id=p.sf["Id"],  # type: ignore[index]
             email=_hs_email(p.hs) or _sf_email(p.sf),
             last_synced=dict(synced),
-            created_at=self._ts(),  # type: ignore[arg-type]
-            updated_at=self._ts(),
+            created_at=now,  # type: ignore[arg-type]
+            updated_at=now,
             sf_modstamp=p.sf.get("SystemModstamp"),
             outside_list_created=False,
         )  # type: ignore[union-attr]
