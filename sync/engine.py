@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 import requests
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 
 from sync.clients.hubspot import MEMBERSHIP_PAGE, SEARCH_CAP, SEARCH_PAGE, HubSpotClient, chunks
 from sync.clients.salesforce import SalesforceClient, parse_sf_datetime, soql_datetime, soql_quote
@@ -2059,14 +2059,16 @@ class SyncEngine:
                     )
             for part in chunks(ok_ids, 500):
                 s.execute(delete(SyncError).where(SyncError.record_id.in_(part)).execution_options(**nosync))
-            read_at = {i.id: i.enqueued_at for i in items if i.id not in failed_queue}
-            for part in chunks(list(read_at), 500):
-                # A row re-queued while we worked (a webhook for a newer change: enqueued_at moved)
-                # stays, to be read fresh by the next drain; deleting it would drop that change.
-                now_at = dict(s.execute(select(QueueItem.id, QueueItem.enqueued_at).where(QueueItem.id.in_(part))).all())
-                gone = [i for i in part if now_at.get(i) == read_at[i]]
-                if gone:
-                    s.execute(delete(QueueItem).where(QueueItem.id.in_(gone)).execution_options(**nosync))
+            done = [{"qid": i.id, "qat": i.enqueued_at} for i in items if i.id not in failed_queue]
+            if done:
+                # Compare-and-delete in one statement: a row re-queued while we worked (a webhook for
+                # a newer change moved enqueued_at) stays, to be read fresh by the next drain.
+                # PostgreSQL re-checks the condition on the row's latest version, so a receiver's
+                # commit racing this transaction cannot slip through.
+                q = QueueItem.__table__
+                s.connection().execute(
+                    delete(q).where(q.c.id == bindparam("qid"), q.c.enqueued_at == bindparam("qat")), done
+                )
         self._report.processed += len(pairs)
 
     def _record_error(self, s: Any, p: _Pair, now: float, interval: int, max_attempts: int) -> None:
