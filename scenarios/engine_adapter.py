@@ -117,9 +117,9 @@ class EngineAdapter:
         self.engine, self.settings_dict = engine, new
 
     def close(self) -> None:
-        store = getattr(self.engine, "store", None)
-        if store is not None:
-            store.dispose()
+        close = getattr(self.engine, "close", None)
+        if callable(close):
+            close()
 
     # --- actions ----------------------------------------------------------------------------
     def run_cycle(self) -> Any:

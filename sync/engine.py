@@ -206,6 +206,7 @@ class SyncEngine:
         # True while this operation has just diffed the inclusion list (a poll cycle does so before
         # draining); a webhook drain checks the memberships of the records it processes instead.
         self._memberships_fresh = False
+        self._receiver: Any = None  # webhook_receiver(), made once
 
     # ------------------------------------------------------------------ clients and schema
     def _ts(self) -> float:
@@ -493,6 +494,13 @@ class SyncEngine:
                 )
         return drains
 
+    def close(self) -> None:
+        """Release database connections (the engine's and its webhook receiver's)."""
+        if self._receiver is not None:
+            self._receiver.close()
+            self._receiver = None
+        self.store.dispose()
+
     def webhook_properties(self) -> list[str]:
         """The contact properties whose changes the sync wants pushed: every property it reads, plus
         those the inclusion list's filters use (a change there is how a contact joins or leaves)."""
@@ -512,7 +520,13 @@ class SyncEngine:
         hooks = self.settings.hubspot.webhooks
         if hooks is None:
             raise SettingsError("hubspot.webhooks: not configured (client_secret, listen, ...)")
-        return WebhookReceiver(hooks, self.store, self.now)
+        if self._receiver is None:
+            # Its own connection pool (same database), so a receiver thread never shares the
+            # engine's sessions; an in-memory SQLite database exists once per engine: shared.
+            memory = self.store.url in ("sqlite://", "sqlite:///:memory:")
+            store = self.store if memory else StateStore(self.store.url)
+            self._receiver = WebhookReceiver(hooks, store, self.now)
+        return self._receiver
 
     def resync_record(self, record: str) -> CycleReport:
         """TRG-14 / ERR-8: queue one record (HubSpot id, Salesforce id or email) now and process it."""

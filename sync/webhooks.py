@@ -240,6 +240,11 @@ class WebhookReceiver:
         self.now = now
         self._lock = threading.Lock()  # SQLite: one writer; PostgreSQL: keeps the counters exact
 
+    def close(self) -> None:
+        """Release the receiver's database connections (a pool of its own, or the engine's when the
+        database is in memory: disposing then only drops idle connections)."""
+        self.store.dispose()
+
     def handle(
         self, method: str, url: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, dict[str, Any] | None]:
@@ -359,6 +364,7 @@ class ReceiverServer:
     def __init__(self, receiver: WebhookReceiver, host: str, port: int) -> None:
         from cheroot import wsgi
 
+        self.receiver = receiver
         self.server = wsgi.Server((host, port), receiver.wsgi, numthreads=4)
         self.server.prepare()  # binds now, so a taken port fails here with a clear error
         self.host, self.port = self.server.bind_addr[:2]
@@ -372,6 +378,7 @@ class ReceiverServer:
     def stop(self) -> None:
         self.server.stop()
         self._thread.join(timeout=5)
+        self.receiver.close()
 
 
 # ------------------------------------------------------------------ subscriptions

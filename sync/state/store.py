@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,6 +55,9 @@ class StateStore:
         Base.metadata.create_all(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.ledger_buffer: list[LedgerEntry] = []
+        # calls are recorded from HTTP worker threads, and a webhook receiver thread may commit
+        # while the engine records: the buffer is swapped under this lock, never lost
+        self._ledger_lock = threading.Lock()
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -67,21 +71,20 @@ class StateStore:
 
     # --- ledger ----------------------------------------------------------------------------
     def record_call(self, system: str, method: str, path: str, status: int, at: float) -> None:
-        self.ledger_buffer.append(
-            LedgerEntry(system=system, method=method, path=path[:300], status=status, at=at)
-        )
+        entry = LedgerEntry(system=system, method=method, path=path[:300], status=status, at=at)
+        with self._ledger_lock:
+            self.ledger_buffer.append(entry)
 
     def flush_ledger(self, s: Session) -> None:
-        if self.ledger_buffer:
-            # one executemany instead of one ORM object per API call
-            s.execute(
-                insert(LedgerEntry.__table__),
-                [
-                    {"system": e.system, "method": e.method, "path": e.path, "status": e.status, "at": e.at}
-                    for e in self.ledger_buffer
-                ],
-            )
-            self.ledger_buffer = []
+        if not self.ledger_buffer:
+            return
+        with self._ledger_lock:
+            entries, self.ledger_buffer = self.ledger_buffer, []
+        # one executemany instead of one ORM object per API call
+        s.execute(
+            insert(LedgerEntry.__table__),
+            [{"system": e.system, "method": e.method, "path": e.path, "status": e.status, "at": e.at} for e in entries],
+        )
 
     def calls_since(self, system: str, since: float) -> int:
         with self._sessions() as s:
@@ -90,7 +93,9 @@ class StateStore:
                 .select_from(LedgerEntry)
                 .where(LedgerEntry.system == system, LedgerEntry.at >= since)
             )
-        return int(n or 0) + sum(1 for e in self.ledger_buffer if e.system == system and e.at >= since)
+        with self._ledger_lock:
+            pending = list(self.ledger_buffer)
+        return int(n or 0) + sum(1 for e in pending if e.system == system and e.at >= since)
 
     def prune_ledger(self, s: Session, before: float) -> None:
         s.execute(delete(LedgerEntry).where(LedgerEntry.at < before))

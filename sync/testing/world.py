@@ -271,7 +271,7 @@ class World:
 
     def restart(self, settings: dict[str, Any] | None = None) -> None:
         """A new engine process on the same state database (after a crash or a settings change)."""
-        self.engine.store.dispose()
+        self.engine.close()
         if settings is not None:
             self.settings_dict = settings
         self.engine = self._build()
@@ -282,7 +282,7 @@ class World:
             if self.switch is not None and self.switch.world is self:
                 self.switch.world = None
             self.receiver = None
-            self.engine.store.dispose()
+            self.engine.close()
         finally:
             self.transport.__exit__(None, None, None)
             shutil.rmtree(self.workdir, ignore_errors=True)

@@ -31,7 +31,7 @@ class Env:
 
     def close(self) -> None:
         for eng in self.engines:  # release pooled connections so the test schema can be dropped
-            eng.store.dispose()
+            eng.close()
 
     # --- engines ----------------------------------------------------------------------------
     def settings(self, **contacts: Any) -> Settings:
