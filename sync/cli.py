@@ -144,18 +144,23 @@ def _receiver_server(eng: Any) -> Any:
 
 @_guarded
 def _webhooks_listen(args: argparse.Namespace) -> int:
-    import time
+    import signal
+    import threading
 
     eng = _engine(args, network=False)
     server = _receiver_server(eng)
     print(f"receiving HubSpot webhooks at {server.url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())  # a service manager's stop: clean exit
     try:
-        while True:
-            time.sleep(3600)
+        stop.wait()
     except KeyboardInterrupt:
-        return 0
+        pass
     finally:
         server.stop()
+        eng.close()
+    return 0
 
 
 @_guarded

@@ -213,3 +213,57 @@ def test_webhooks_subscribe_then_run_receives_and_drains_on_a_socket(
     assert hooks["configured"] and hooks["queued"] >= 1 and hooks.get("rejected", 0) == 0
     with socket.socket() as s:  # the receiver stopped with the run
         assert s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_webhooks_listen_queues_a_signed_delivery_and_stops_cleanly(
+    served: tuple[str, str], tmp_path: Path, state_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import base64
+    import hashlib
+    import hmac
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    hs, sf = served
+    port = _free_port()
+    cfg = tmp_path / "listen.yaml"
+    cfg.write_text(
+        f"hubspot:\n  url: '{hs}'\n  token: {HS_TOKEN}\n"
+        f"  webhooks: {{client_secret: app-secret, listen: '127.0.0.1:{port}'}}\n"
+        f"salesforce: {{url: '{sf}', session_id: sandbox-session}}\n"
+    )
+    common = ["--config", str(cfg), "--state", state_url]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hubforce.cli", "sync", "webhooks-listen", *common],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        url = f"http://127.0.0.1:{port}/hubspot/webhooks"
+        body = json.dumps(
+            [{"objectId": 42, "subscriptionType": "contact.creation", "occurredAt": int(time.time() * 1000)}]
+        )
+        stamp = str(int(time.time() * 1000))
+        sig = base64.b64encode(
+            hmac.new(b"app-secret", f"POST{url}{body}{stamp}".encode(), hashlib.sha256).digest()
+        ).decode()
+        headers = {"Content-Type": "application/json", "X-HubSpot-Signature-v3": sig, "X-HubSpot-Request-Timestamp": stamp}
+        r = requests.post(url, data=body, headers=headers)
+        assert (r.status_code, r.json()) == (200, {"received": 1, "queued": 1})
+        assert requests.post(url, data=body, headers={**headers, "X-HubSpot-Signature-v3": "AAAA"}).status_code == 401
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "Traceback" not in err, err
+    assert f"receiving HubSpot webhooks at http://127.0.0.1:{port}/hubspot/webhooks" in err
+    rc, out, _ = _cli(capsys, "status", "--json", *common)
+    st = json.loads(out)
+    assert (st["queue"], st["webhooks"]["queued"], st["webhooks"]["rejected"]) == (1, 1, 1)
