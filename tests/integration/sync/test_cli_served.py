@@ -163,6 +163,21 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _hooks_config(
+    tmp_path: Path, served: tuple[str, str], port: int, secret: str, hooks_extra: str = "", tail: str = ""
+) -> Path:
+    """Settings with HubSpot webhooks received on 127.0.0.1:port."""
+    hs, sf = served
+    extra = f", {hooks_extra}" if hooks_extra else ""
+    cfg = tmp_path / "hooks.yaml"
+    cfg.write_text(
+        f"hubspot:\n  url: '{hs}'\n  token: {HS_TOKEN}\n"
+        f"  webhooks: {{client_secret: {secret}, listen: '127.0.0.1:{port}'{extra}}}\n"
+        f"salesforce: {{url: '{sf}', session_id: sandbox-session}}\n" + tail
+    )
+    return cfg
+
+
 def test_webhooks_subscribe_then_run_receives_and_drains_on_a_socket(
     served: tuple[str, str], tmp_path: Path, state_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -171,12 +186,8 @@ def test_webhooks_subscribe_then_run_receives_and_drains_on_a_socket(
 
     hs, sf = served
     port = _free_port()
-    cfg = tmp_path / "hooks.yaml"
-    cfg.write_text(
-        f"hubspot:\n  url: '{hs}'\n  token: {HS_TOKEN}\n"
-        f"  webhooks: {{client_secret: sandbox-client-secret, listen: '127.0.0.1:{port}', drain_interval_seconds: 0.2}}\n"
-        f"salesforce: {{url: '{sf}', session_id: sandbox-session}}\n"
-        "poll_interval_seconds: 4\n"
+    cfg = _hooks_config(
+        tmp_path, served, port, "sandbox-client-secret", "drain_interval_seconds: 0.2", "poll_interval_seconds: 4\n"
     )
     common = ["--config", str(cfg), "--state", state_url, "--quiet"]
     rc, out, _ = _cli(capsys, "webhooks-subscribe", "--app-id", "1000001", "--developer-key", "sandbox-developer-key", *common)
@@ -226,14 +237,8 @@ def test_webhooks_listen_queues_a_signed_delivery_and_stops_cleanly(
     import sys
     import time
 
-    hs, sf = served
     port = _free_port()
-    cfg = tmp_path / "listen.yaml"
-    cfg.write_text(
-        f"hubspot:\n  url: '{hs}'\n  token: {HS_TOKEN}\n"
-        f"  webhooks: {{client_secret: app-secret, listen: '127.0.0.1:{port}'}}\n"
-        f"salesforce: {{url: '{sf}', session_id: sandbox-session}}\n"
-    )
+    cfg = _hooks_config(tmp_path, served, port, "app-secret")
     common = ["--config", str(cfg), "--state", state_url]
     proc = subprocess.Popen(
         [sys.executable, "-m", "hubforce.cli", "sync", "webhooks-listen", *common],
