@@ -38,6 +38,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from scenarios.fakes import FakeApiError
+from scenarios.values import filter_branch
 from sync.mappings import SyncRule
 from sync.rules import decide_field
 from sync.testing.model import (
@@ -287,7 +288,9 @@ class SyncMachine(RuleBasedStateMachine):
         self.world = World(settings, seed=self.seed, decide=type(self).decide, webhooks=self.hooks_on)
         if self.cfg.list_enabled:
             # the machine controls membership through lifecyclestage (INC-1: an active list)
-            self.world.fakes.hs_create_list(settings["contacts"]["inclusion_list"], "DYNAMIC", _list_filter())
+            self.world.fakes.hs_create_list(
+                settings["contacts"]["inclusion_list"], "DYNAMIC", filter_branch({"lifecyclestage": [IN_LIST]})
+            )
             self.world.restart(settings)  # the list now exists: the engine can validate it
         if self.hooks_on:  # after the list exists: its filter's property is subscribed too
             self.world.subscribe_webhooks()
@@ -916,32 +919,6 @@ class WebhookSyncMachine(SyncMachine):
         if self.world is None or not self._ok:
             return
         assert not self.w.hook_refusals, f"the webhook receiver refused deliveries: {self.w.hook_refusals}"
-
-
-def _list_filter() -> dict[str, Any]:
-    return {
-        "filterBranchType": "OR",
-        "filterBranchOperator": "OR",
-        "filters": [],
-        "filterBranches": [
-            {
-                "filterBranchType": "AND",
-                "filterBranchOperator": "AND",
-                "filterBranches": [],
-                "filters": [
-                    {
-                        "filterType": "PROPERTY",
-                        "property": "lifecyclestage",
-                        "operation": {
-                            "operationType": "ENUMERATION",
-                            "operator": "IS_ANY_OF",
-                            "values": [IN_LIST],
-                        },
-                    }
-                ],
-            }
-        ],
-    }
 
 
 def _text(value: Any) -> Value:
