@@ -35,7 +35,7 @@ bench: $(STAMP)
 
 ## soak: the sync state machine for SOAK_SECONDS with many examples (seed printed)
 soak: $(STAMP)
-	$(BIN)/python -m sync.testing.soak --seconds $(SOAK_SECONDS)
+	$(BIN)/python -m hubforce.testing.soak --seconds $(SOAK_SECONDS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -36,5 +36,5 @@ parallel; 1 keeps the request order (and so the fakes' generated ids) determinis
 A new SyncEngine over the same state URL continues where the last one stopped (cursors, queue,
 links and intents are all in the state database). Pure rule decisions live in `sync.rules`
 (`decide_field`, `decide_pair`), usable without any I/O. Property tests of the whole engine under
-faults and crashes: `sync.testing` (`run_state_machine`, `SyncMachine`; `python -m sync.testing.soak`).
+faults and crashes: `hubforce.testing` (`run_state_machine`, `SyncMachine`; `python -m hubforce.testing.soak`).
 """

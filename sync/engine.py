@@ -179,7 +179,7 @@ class SyncEngine:
     ) -> None:
         self.settings = settings
         # The per-field rule decision; replaceable so property tests can run the engine against a
-        # deliberately broken rule and prove the state machine notices (sync.testing).
+        # deliberately broken rule and prove the state machine notices (hubforce.testing).
         self.decide = decide
         self.store = StateStore(state_url or settings.state_url)
         self.sleep = sleep

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sync.testing.model import ALWAYS, DONT, PREFER, TWO_WAY, first_outcomes, known_outcomes, next_base
+from hubforce.testing.model import ALWAYS, DONT, PREFER, TWO_WAY, first_outcomes, known_outcomes, next_base
 
 
 def test_two_way() -> None:  # RULE-3: the changed side wins, a clear counts; both changed: either

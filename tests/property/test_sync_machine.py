@@ -1,4 +1,4 @@
-"""The sync state machine (sync.testing) in CI: the real rules must pass, and a deliberately broken
+"""The sync state machine (hubforce.testing) in CI: the real rules must pass, and a deliberately broken
 rule must be caught — proof that the machine can fail."""
 
 from __future__ import annotations
@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from hubforce.testing import run_state_machine
+from hubforce.testing.example_user_machine import SETTINGS
+from hubforce.testing.example_user_machine import run as run_example
 from sync.mappings import SyncRule
 from sync.rules import Action, FieldDecision, FieldState, decide_field
-from sync.testing import run_state_machine
-from sync.testing.example_user_machine import SETTINGS
-from sync.testing.example_user_machine import run as run_example
 
 
 def test_sync_machine_ci_profile() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sync.testing import SyncMachine, run_state_machine
+from hubforce.testing import SyncMachine, run_state_machine
 
 
 def test_sync_machine_with_webhooks() -> None:

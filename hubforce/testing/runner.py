@@ -9,10 +9,10 @@ from typing import Any
 import hypothesis
 from hypothesis.stateful import get_state_machine_test
 
+from hubforce.testing import profiles as _profiles  # noqa: F401 - registers the profiles
+from hubforce.testing.machine import QuietInvariant, SyncMachine, WebhookSyncMachine, load_settings
+from hubforce.testing.world import Decide
 from sync.rules import decide_field
-from sync.testing import profiles as _profiles  # noqa: F401 - registers the profiles
-from sync.testing.machine import QuietInvariant, SyncMachine, WebhookSyncMachine, load_settings
-from sync.testing.world import Decide
 
 
 def make_machine(

@@ -5,7 +5,7 @@ leaves, lead conversion), like an admin (mapping-rule and settings changes, impo
 resyncs), like the world (clock advances, 429 bursts, 5xx, timeouts, dropped connections, a spent
 daily limit) and like an unlucky host (the engine killed after its N-th HTTP call or N-th state
 commit, then restarted from its state database). `settle` stops the faults, lets the engine run
-until a cycle writes nothing, and compares both fakes with the model (`sync.testing.model`).
+until a cycle writes nothing, and compares both fakes with the model (`hubforce.testing.model`).
 
 Structural changes (creates, deletes, list joins/leaves, conversion, imports) lock the person until
 the next settle, and settings changes settle first: their outcome would otherwise depend on whether
@@ -14,7 +14,7 @@ sync, but not one made before it), which no model of the catalog can predict. Fi
 pairs, cycles, faults and crashes interleave freely.
 
 Webhooks (`WebhookSyncMachine`; its `webhooks`: True, or None to draw it per example): the engine
-also captures HubSpot changes by webhooks, configured as a user would (see sync.testing.world), and
+also captures HubSpot changes by webhooks, configured as a user would (see hubforce.testing.world), and
 three more rules apply: `drain` (process what the receiver queued, as `sync run` does every few
 seconds), `webhook_trouble` (the receiver refuses deliveries, is down, or loses its answers, so the
 fake retries and, after HOOK_MAX_ATTEMPTS, drops them) and `webhook_recover`. The invariants are the
@@ -37,11 +37,7 @@ import yaml
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from scenarios.fakes import FakeApiError
-from scenarios.values import filter_branch
-from sync.mappings import SyncRule
-from sync.rules import decide_field
-from sync.testing.model import (
+from hubforce.testing.model import (
     ALWAYS,
     DONT,
     SYNCING_RULES,
@@ -57,7 +53,11 @@ from sync.testing.model import (
     known_outcomes,
     next_base,
 )
-from sync.testing.world import HOOK_TROUBLE, CrashPlan, Decide, EngineRun, World
+from hubforce.testing.world import HOOK_TROUBLE, CrashPlan, Decide, EngineRun, World
+from scenarios.fakes import FakeApiError
+from scenarios.values import filter_branch
+from sync.mappings import SyncRule
+from sync.rules import decide_field
 
 # HubSpot property -> Salesforce field, plain text on both Lead and Contact: the fields the machine
 # edits and checks (other mapped fields sync too, they are just not varied).
@@ -761,7 +761,7 @@ class SyncMachine(RuleBasedStateMachine):
             check(self)
 
     def expect(self, p: Person) -> Expectation:
-        """What both sides should hold for `p` once the engine has caught up (see sync.testing.model)."""
+        """What both sides should hold for `p` once the engine has caught up (see hubforce.testing.model)."""
         c = self.c
         h = dict(p.hs.values) if p.hs else None
         s = dict(p.sf.values) if p.sf else None

@@ -1,4 +1,4 @@
-"""Long runs of the sync state machine: `python -m sync.testing.soak --seconds 600 [--seed S]`.
+"""Long runs of the sync state machine: `python -m hubforce.testing.soak --seconds 600 [--seed S]`.
 
 Runs batches of examples, each batch a Hypothesis run with its own seed (base seed + batch number),
 until the time is up; prints the base seed first and examples/second at the end. A failure is
@@ -14,8 +14,8 @@ import sys
 import time
 from typing import Any
 
-from sync.testing.machine import SyncMachine
-from sync.testing.runner import make_machine, run_state_machine
+from hubforce.testing.machine import SyncMachine
+from hubforce.testing.runner import make_machine, run_state_machine
 
 
 class _Counter:
@@ -35,7 +35,7 @@ def _counting(settings: str | None, webhooks: bool | None = None) -> type[SyncMa
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m sync.testing.soak", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m hubforce.testing.soak", description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=float, default=600.0, help="how long to run (default 600)")
     ap.add_argument("--seed", type=int, default=None, help="base seed (default: random, printed)")
     ap.add_argument(
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise
             print(f"\nsoak: FAILED in batch {batch + 1} after {_Counter.examples} examples: {type(exc).__name__}")
             print(
-                "soak: replay with: python -m sync.testing.soak --once "
+                "soak: replay with: python -m hubforce.testing.soak --once "
                 f"--seed {batch_seed} --batch {size} --steps {args.steps}"
                 + (f" --settings {args.settings}" if args.settings else "")
                 + (f" --webhooks {args.webhooks}" if args.webhooks != "drawn" else "")

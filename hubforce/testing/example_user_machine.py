@@ -1,6 +1,6 @@
 """Example: property-test *your* sync settings, with an invariant of your own.
 
-Run it:  .venv/bin/python -m sync.testing.example_user_machine   (or collect it with pytest)
+Run it:  .venv/bin/python -m hubforce.testing.example_user_machine   (or collect it with pytest)
 
 The machine uses the fields of your settings file that it knows how to vary (firstname, jobtitle,
 phone, fax mapped to FirstName, Title, Phone, Fax) under the rules your file gives them, your
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sync.testing import SyncMachine, run_state_machine
+from hubforce.testing import SyncMachine, run_state_machine
 
 SETTINGS = """
 contacts:

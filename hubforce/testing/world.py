@@ -13,7 +13,7 @@ advance. The world can make the receiver refuse deliveries for a while (`hook_tr
 engine it builds (after a crash or a settings change) gets a fresh receiver.
 
 This is test tooling: it imports the simulator and the scenario package's HTTP client. The engine
-(`sync/` outside `sync/testing`) never imports either.
+(`sync/` outside `hubforce/testing`) never imports either.
 """
 
 from __future__ import annotations

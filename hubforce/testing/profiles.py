@@ -3,7 +3,7 @@
 - `ci`: what `make test` runs — deterministic (derandomized), no deadline (an example drives two
   fakes and an engine; its duration says nothing about correctness), the failing example printed
   as a blob to replay, and a size that fits a minute or two on 2 workers.
-- `soak`: many examples with random seeds, for `python -m sync.testing.soak`.
+- `soak`: many examples with random seeds, for `python -m hubforce.testing.soak`.
 - `dev`: a handful of examples for a quick local look.
 """
 
