@@ -20,9 +20,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/hubforce scenarios run --coverage
 
-## test: lint, then the whole suite (unit, integration, property, scenarios) on 2 workers
+## test: lint and the layering contracts, then the whole suite (unit, integration, property, scenarios) on 2 workers
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -n 2 -p no:cacheprovider
 
 ## serve: both fakes on 127.0.0.1:8101 (HubSpot) and :8102 (Salesforce), foreground
@@ -39,6 +40,7 @@ soak: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP)
 	$(BIN)/ruff format .
