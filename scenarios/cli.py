@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from scenarios import id_table
 from scenarios.coverage import render
 from scenarios.loader import find_scenario_files
 from scenarios.model import Result
@@ -38,6 +39,11 @@ def register(subparsers: Any) -> None:
     cov = sub.add_parser("coverage", help="run every scenario and print the catalog coverage table")
     cov.add_argument("--jobs", "-j", type=int, default=None)
     cov.set_defaults(func=cmd_coverage, paths=[], junit=None, json=False, coverage=True)
+
+    ids = sub.add_parser("ids", help="where each catalog ID lives: implementing functions, scenarios, tests")
+    ids.add_argument("only", nargs="*", metavar="ID", help="only these IDs (default: every ID)")
+    ids.add_argument("--write", action="store_true", help=f"write the whole table to {id_table.TABLE_PATH.name}")
+    ids.set_defaults(func=cmd_ids)
 
 
 def run_all(paths: list[str], jobs: int | None) -> list[Result]:
@@ -153,3 +159,23 @@ def write_junit(results: list[Result], path: Path, wall: float) -> None:
             ET.SubElement(case, tag, message=first[:500]).text = r.report()
     path.parent.mkdir(parents=True, exist_ok=True)
     ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def cmd_ids(args: argparse.Namespace) -> int:
+    table = id_table.collect()
+    unknown = id_table.unknown_ids(table)
+    if unknown:
+        print(f"hubforce scenarios ids: marked but not in the catalog: {', '.join(unknown)}", file=sys.stderr)
+        return 1
+    wanted = [cid.upper() for cid in args.only]
+    missing = [cid for cid in wanted if cid not in table]
+    if missing:
+        print(f"hubforce scenarios ids: no such catalog ID: {', '.join(missing)}", file=sys.stderr)
+        return 1
+    text = id_table.render(table, wanted or None)
+    if args.write:
+        id_table.TABLE_PATH.write_text(text, encoding="utf-8")
+        print(f"wrote {id_table.TABLE_PATH}")
+    else:
+        print(text, end="")
+    return 0

@@ -3,7 +3,7 @@ paths becomes one test item, like Tavern's `test_*.tavern.yaml`.
 
     pytest scenarios/                       # all scenarios
     pytest scenarios/seed_article -n auto   # in parallel: each scenario has its own sandbox
-    pytest scenarios -k INC-7               # by catalog ID (every `covers:` ID is a keyword)
+    pytest scenarios -k INC-7               # by catalog ID, exactly (see scenarios/catalog_marks.py)
 
 A file that does not validate fails as one item whose message is `file:line: problem`.
 """
@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from scenarios import catalog_marks
 from scenarios.loader import SCENARIO_SUFFIX, ScenarioFileError, load_file
 from scenarios.model import Result, Scenario
 from scenarios.runner import run_scenario
@@ -35,6 +36,8 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "scenario: a Hubforce scenario file (scenarios/**/*.scenario.yaml)")
+    catalog_marks.register_markers(config)
+    config.pluginmanager.register(catalog_marks, "hubforce_catalog_marks")
 
 
 class ScenarioFile(pytest.File):
@@ -55,9 +58,8 @@ class ScenarioItem(pytest.Item):
         self.scenario = scenario
         self.load_error = load_error
         self.add_marker(pytest.mark.scenario)
-        if scenario is not None:
-            for cid in scenario.covers:
-                self.extra_keyword_matches.add(cid)
+        if scenario is not None and scenario.covers:
+            self.add_marker(pytest.mark.catalog(*scenario.covers))
 
     def runtest(self) -> None:
         if self.load_error is not None:
