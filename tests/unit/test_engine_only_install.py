@@ -9,18 +9,10 @@ import sys
 import tomllib
 from pathlib import Path
 
+from hubforce.cli import SANDBOX_PACKAGES
+
 ROOT = Path(__file__).resolve().parents[2]
-SANDBOX_ONLY = [
-    "flask",
-    "werkzeug",
-    "cheroot",
-    "trustme",
-    "responses",
-    "faker",
-    "jsonschema",
-    "sortedcontainers",
-    "hypothesis",
-]
+SANDBOX_ONLY = sorted(SANDBOX_PACKAGES)  # one list: what the CLI treats as "the sandbox extra"
 
 # Runs in a fresh interpreter: a finder placed first refuses every sandbox package, as if absent.
 PROBE = """
