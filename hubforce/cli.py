@@ -6,6 +6,7 @@ import argparse
 import gc
 import importlib
 import sys
+from typing import NoReturn
 
 # Each subcommand group lives with the code it drives and registers itself here.
 SUBCOMMAND_MODULES = ("hubforce.serve", "sync.cli", "scenarios.cli")
@@ -20,8 +21,16 @@ def tune_gc() -> None:
     gc.set_threshold(GC_YOUNG, 10, 10)
 
 
+class OneLineErrorParser(argparse.ArgumentParser):
+    """Bad flags give one line on stderr and exit 2 (argparse's default prints the usage block
+    first); `--help` still prints the full usage. Subparsers inherit the class."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hubforce", description=__doc__)
+    parser = OneLineErrorParser(prog="hubforce", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     for name in SUBCOMMAND_MODULES:
         importlib.import_module(name).register(sub)

@@ -110,7 +110,11 @@ def serve_in_thread(
     urls = {}
     for name, port in (("hubspot", hubspot_port), ("salesforce", salesforce_port)):
         app = build_app(sandbox, sandbox.services[name])
-        server, thread, bound = _start(app, host, port, tls, threads)
+        try:
+            server, thread, bound = _start(app, host, port, tls, threads)
+        except BaseException:
+            handle.stop()  # the first fake's workers would otherwise keep the process alive
+            raise
         handle._servers.append(server)
         handle._threads.append(thread)
         urls[name] = f"{scheme}://{host}:{bound}"

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.hubspot.errors import HubSpotError, conflict, not_found, validation
 from simulator.hubspot.events import ChangeEvent
+from simulator.hubspot.search_index import SearchView
 
 if TYPE_CHECKING:
     from simulator.hubspot.models import HubSpotBackend
@@ -102,6 +103,8 @@ class RecordStore:
         # search caches its lastmodifieddate index per object type against it.
         self.generation = 0
         self.search_cache: dict[str, Any] = {}
+        # What search sees: index lag (older versions it still serves) and equality indexes.
+        self.search_view = SearchView(self)
 
     # --- object types -------------------------------------------------------------------------------
     def _add_aliases(self, name: str, type_id: str, singular: str) -> None:
@@ -231,6 +234,7 @@ class RecordStore:
 
     def _index(self, object_type: str, record: Record) -> None:
         self.generation += 1
+        self.search_view.index(record)
         for prop in self._unique_props(object_type):
             value = record.properties.get(prop)
             if value:
@@ -240,6 +244,7 @@ class RecordStore:
 
     def _unindex(self, object_type: str, record: Record) -> None:
         self.generation += 1
+        self.search_view.unindex(record)
         for prop in self._unique_props(object_type):
             value = record.properties.get(prop)
             index = self._unique.get((object_type, prop))
@@ -271,6 +276,7 @@ class RecordStore:
         elif object_type == "deals":
             props.setdefault("pipeline", "default")
         record = Record(record_id, object_type, props, now, now)
+        self.search_view.before_write(record, new=True)
         table.records[record_id] = record
         self._index(object_type, record)
         emit = self.backend.emit
@@ -292,6 +298,7 @@ class RecordStore:
         if not changed:
             return record
         now = self.backend.now_ms()
+        self.search_view.before_write(record)
         self._unindex(object_type, record)
         history = record.history if record.history is not None else {}
         for name, value in changed:
@@ -315,6 +322,7 @@ class RecordStore:
         if record.archived:
             return
         now = self.backend.now_ms()
+        self.search_view.before_write(record)
         self._unindex(record.object_type, record)  # an archived contact's email is free again
         record.archived = True
         record.archived_at_ms = now
@@ -326,6 +334,7 @@ class RecordStore:
             raise not_found()
         self._check_unique(object_type, record.properties, own_id=record.id)
         now = self.backend.now_ms()
+        self.search_view.before_write(record, new=True)
         record.archived = False
         record.archived_at_ms = None
         record.updated_at_ms = now
@@ -349,6 +358,7 @@ class RecordStore:
             k: v for k, v in other.properties.items() if k not in system and not primary.properties.get(k)
         }
         unique = set(self._unique_props(object_type))
+        self.search_view.before_write(other)
         self._unindex(object_type, other)
         now = self.backend.now_ms()
         other.archived = True
@@ -378,6 +388,7 @@ class RecordStore:
 
     def gdpr_delete(self, object_type: str, record: Record) -> None:
         """Permanently remove the record (no archive, no restore)."""
+        self.search_view.before_write(record)
         self._unindex(object_type, record)
         table = self._tables[object_type]
         table.records.pop(record.id, None)
@@ -421,6 +432,7 @@ class RecordStore:
             self.register_type(name, type_id)
         self._tables = {}
         self._unique = {}
+        self.search_view.clear()
         self.generation += 1
         for name, raw in data.get("tables", {}).items():
             table = _Table(next_id=raw["next_id"], ids=list(raw["ids"]))

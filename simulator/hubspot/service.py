@@ -25,6 +25,9 @@ class HubSpotService(Service):
         "private_app_tokens": ["pat-local-sandbox"],
         "webhook_target_url": None,
         "webhook_max_attempts": 10,
+        # Readings of the spec (README "Readings of the spec: the fakes"):
+        "search_lag_seconds": 0,  # search index lag on the sandbox clock; `hubforce serve` sets 3
+        "search_filter_limits": [5, 6, 18],  # filterGroups, filters per group, filters in total
     }
 
     def create_backend(self, sandbox: Any) -> HubSpotBackend:
@@ -62,4 +65,12 @@ class HubSpotService(Service):
         settings = super().validate_settings(settings)
         if settings["tier"] not in TIERS:
             raise ValueError(f"hubspot tier must be one of {', '.join(TIERS)}, not {settings['tier']!r}")
+        lag = settings["search_lag_seconds"]
+        if isinstance(lag, bool) or not isinstance(lag, int | float) or lag < 0:
+            raise ValueError(f"hubspot search_lag_seconds must be a non-negative number, not {lag!r}")
+        limits = settings["search_filter_limits"]
+        if (not isinstance(limits, list | tuple) or len(limits) != 3
+                or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in limits)):
+            raise ValueError("hubspot search_filter_limits must be [groups, filters per group, filters in total]")
+        settings["search_filter_limits"] = list(limits)
         return settings
