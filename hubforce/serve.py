@@ -29,6 +29,7 @@ from simulator.clients import (
 from simulator.core.clock import DEFAULT_VIRTUAL_START, iso_ms, parse_instant
 from simulator.core.sandbox import SnapshotError
 from simulator.core.server import ServerHandle, serve_in_thread
+from simulator.hubspot.webhook_timer import DeliveryTimer
 
 # Served mode models real search-index lag by default (issue 13): a record is visible to GET at
 # once and to search a few seconds later. In-process (scenarios, tests) the default stays 0.
@@ -126,7 +127,8 @@ def build_sandbox(args: argparse.Namespace) -> Sandbox:
         sandbox.clock.set(args.virtual_clock)
     elif sandbox.clock.virtual:
         sandbox.clock.unfreeze()
-    sandbox.update_settings("hubspot", {"search_lag_seconds": args.search_lag})
+    # Served, webhooks go out on the sender's own schedule, apart from the API calls that cause them.
+    sandbox.update_settings("hubspot", {"search_lag_seconds": args.search_lag, "webhook_delivery": "timer"})
     return sandbox
 
 
@@ -174,10 +176,12 @@ def run_serve(args: argparse.Namespace) -> int:
     print("\n".join(lines), flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    sender = DeliveryTimer(sandbox).start()
     try:
         stop.wait()
     except KeyboardInterrupt:
         pass
     finally:
+        sender.stop()
         handle.stop()
     return 0

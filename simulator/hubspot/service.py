@@ -8,6 +8,7 @@ from simulator.core.errors import ApiError
 from simulator.core.service import Ctx, Route, Service
 from simulator.hubspot import errors
 from simulator.hubspot.api import lists, oauth, owners, webhooks
+from simulator.hubspot.auth import APP_ID
 from simulator.hubspot.models import HubSpotBackend
 from simulator.hubspot.ratelimit import rate_limit_error
 from simulator.hubspot.urls import ROUTES
@@ -28,6 +29,11 @@ class HubSpotService(Service):
         # Readings of the spec (README "Readings of the spec: the fakes"):
         "search_lag_seconds": 0,  # search index lag on the sandbox clock; `hubforce serve` sets 3
         "search_filter_limits": [5, 6, 18],  # filterGroups, filters per group, filters in total
+        "developer_app_ids": [APP_ID],  # the apps the developer key owns: webhooks/v3/{appId} for others is 404
+        # "request": deliveries go out right after the API call that caused them (in-process: flush
+        # explicitly); "timer": a background sender delivers and retries on its own schedule
+        # (`hubforce serve` starts it), as HubSpot's sender does, apart from the API call.
+        "webhook_delivery": "request",
     }
 
     def create_backend(self, sandbox: Any) -> HubSpotBackend:
@@ -42,7 +48,8 @@ class HubSpotService(Service):
     def after_request(self, ctx: Ctx) -> None:
         # Outside the sandbox lock: a receiver may call the fake back while its delivery is in flight.
         # A cheap no-op unless this request (or an earlier one) left events or due retries behind.
-        ctx.backend.webhooks.flush()
+        if ctx.backend.settings["webhook_delivery"] == "request":
+            ctx.backend.webhooks.flush()
 
     def admin_routes(self) -> list[Route]:
         """Mounted under /_hubforce/hubspot/ (no auth): OAuth codes and expiry, owners, webhook
@@ -73,4 +80,10 @@ class HubSpotService(Service):
                 or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in limits)):
             raise ValueError("hubspot search_filter_limits must be [groups, filters per group, filters in total]")
         settings["search_filter_limits"] = list(limits)
+        apps = settings["developer_app_ids"]
+        if not isinstance(apps, list | tuple) or not all(isinstance(a, int) and not isinstance(a, bool) for a in apps):
+            raise ValueError("hubspot developer_app_ids must be a list of integers")
+        settings["developer_app_ids"] = list(apps)
+        if settings["webhook_delivery"] not in ("request", "timer"):
+            raise ValueError(f"hubspot webhook_delivery must be 'request' or 'timer', not {settings['webhook_delivery']!r}")
         return settings
