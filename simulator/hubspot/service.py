@@ -65,7 +65,7 @@ class HubSpotService(Service):
             return rate_limit_error("TEN_SECONDLY_ROLLING")
         return super().fault_error(status)
 
-    def malformed_json_error(self, detail: str) -> ApiError:
+    def malformed_json_error(self, detail: str, raw: bytes = b"", exc: BaseException | None = None) -> ApiError:
         return errors.validation(f"Invalid input JSON on line 1, column 1: {detail}")
 
     def validate_settings(self, settings: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 from simulator.core.errors import ApiError
 from simulator.core.service import Ctx, Route, Service
 from simulator.salesforce import errors
+from simulator.salesforce.jackson import parse_error_message
 from simulator.salesforce.models import SalesforceBackend
 from simulator.salesforce.urls import ROUTES
 
@@ -69,8 +70,8 @@ class SalesforceService(Service):
             return errors.generic(405, _method_not_allowed_message() or message)
         return errors.generic(status, message)
 
-    def malformed_json_error(self, detail: str) -> ApiError:
-        return errors.json_parser_error(detail)
+    def malformed_json_error(self, detail: str, raw: bytes = b"", exc: BaseException | None = None) -> ApiError:
+        return errors.json_parser_error(parse_error_message(raw, exc))
 
     def fault_error(self, status: int) -> ApiError:
         """An injected fault answers with what real orgs send for that status."""
