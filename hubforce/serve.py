@@ -34,6 +34,8 @@ from simulator.hubspot.webhook_timer import DeliveryTimer
 # Served mode models real search-index lag by default (issue 13): a record is visible to GET at
 # once and to search a few seconds later. In-process (scenarios, tests) the default stays 0.
 SERVED_SEARCH_LAG_SECONDS = 3.0
+# ... and Bulk API 2.0 jobs take time, so polling code is exercised.
+SERVED_BULK_SECONDS_PER_1000 = 2.0
 
 
 class ServeError(Exception):
@@ -103,6 +105,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="HubSpot search index lag: a created or updated record reaches search this many sandbox-clock "
         f"seconds after GET sees it (default {SERVED_SEARCH_LAG_SECONDS:g}; 0 = at once)",
     )
+    p.add_argument(
+        "--bulk-pace", type=_seconds, default=SERVED_BULK_SECONDS_PER_1000, metavar="SECONDS",
+        help="Bulk API 2.0 jobs go UploadComplete -> InProgress -> JobComplete taking this many seconds "
+        f"per 1,000 rows (default {SERVED_BULK_SECONDS_PER_1000:g}; 0 = complete at once)",
+    )
     p.add_argument("--tls", action="store_true", help="serve HTTPS with a local CA, generated once and kept in --tls-dir")
     p.add_argument("--tls-dir", default=".hubforce/tls", help="where the CA and server certificate live (default .hubforce/tls)")
     p.add_argument("--snapshot", metavar="PATH", help="load this sandbox snapshot (from /_hubforce/snapshot/save) at start")
@@ -129,6 +136,7 @@ def build_sandbox(args: argparse.Namespace) -> Sandbox:
         sandbox.clock.unfreeze()
     # Served, webhooks go out on the sender's own schedule, apart from the API calls that cause them.
     sandbox.update_settings("hubspot", {"search_lag_seconds": args.search_lag, "webhook_delivery": "timer"})
+    sandbox.update_settings("salesforce", {"bulk_seconds_per_1000_rows": args.bulk_pace})
     return sandbox
 
 

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from hubforce.cli import build_parser
-from hubforce.serve import SERVED_SEARCH_LAG_SECONDS, build_sandbox
+from hubforce.serve import SERVED_BULK_SECONDS_PER_1000, SERVED_SEARCH_LAG_SECONDS, build_sandbox
 from simulator import Sandbox
 from simulator.core.clock import DEFAULT_VIRTUAL_START
 
@@ -34,6 +34,8 @@ def test_wall_clock_by_default_virtual_on_request() -> None:
     sb = build_sandbox(_args())
     assert not sb.clock.virtual and abs(sb.clock.now() - datetime.now(UTC)) < timedelta(seconds=5)
     assert sb.settings["hubspot"]["search_lag_seconds"] == SERVED_SEARCH_LAG_SECONDS > 0
+    assert sb.settings["hubspot"]["webhook_delivery"] == "timer"
+    assert sb.settings["salesforce"]["bulk_seconds_per_1000_rows"] == SERVED_BULK_SECONDS_PER_1000 > 0
     sb = build_sandbox(_args("--virtual-clock"))
     assert sb.clock.virtual and sb.clock.now() == DEFAULT_VIRTUAL_START
     sb = build_sandbox(_args("--virtual-clock", "2025-03-01T12:00:00Z", "--search-lag", "0"))
@@ -66,6 +68,7 @@ def _run(*argv: str) -> subprocess.CompletedProcess[str]:
         (("--threads", "0"), "must be at least 1"),
         (("--virtual-clock", "yesterday"), "not an instant"),
         (("--search-lag", "-1"), "must not be negative"),
+        (("--bulk-pace", "soon"), "not a number of seconds"),
         (("--virtual-clock", "--wall-clock"), "not allowed with argument"),
         (("--snapshot", "/nonexistent/snap.json"), "cannot read snapshot /nonexistent/snap.json"),
     ],
