@@ -29,6 +29,9 @@ class HubSpotService(Service):
         # Readings of the spec (README "Readings of the spec: the fakes"):
         "search_lag_seconds": 0,  # search index lag on the sandbox clock; `hubforce serve` sets 3
         "search_filter_limits": [5, 6, 18],  # filterGroups, filters per group, filters in total
+        # Merges of contacts/companies create a new record with a new id (current API); False: the
+        # primary keeps its id (the behaviour before HubSpot's "Updated merge functionality" change).
+        "merge_new_id": True,
         "developer_app_ids": [APP_ID],  # the apps the developer key owns: webhooks/v3/{appId} for others is 404
         # "request": deliveries go out right after the API call that caused them (in-process: flush
         # explicitly); "timer": a background sender delivers and retries on its own schedule

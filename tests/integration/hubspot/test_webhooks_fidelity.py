@@ -115,3 +115,19 @@ def test_request_mode_leaves_delivery_to_the_api_call(receiver: str) -> None:
     assert _Receiver.seen == [] and len(hooks.pending) == 1
     hooks.flush()
     assert len(_Receiver.seen) == 1
+
+
+def test_merge_event_names_the_old_primary_the_merged_and_the_new_record() -> None:
+    # contact.merge carries primaryObjectId, mergedObjectIds and newObjectId (webhooks guide); with
+    # merges into a new record (developer changelog "Updated merge functionality for contacts and
+    # companies") newObjectId differs from the primary.
+    sandbox = Sandbox(seed=4)
+    backend = sandbox.backend("hubspot")
+    hooks = backend.webhooks
+    hooks.configure(APP, "https://hooks.example.test/x")
+    hooks.create_subscription(APP, "contact.merge")
+    a = backend.records.create("contacts", {"email": "a@ex.com"})
+    b = backend.records.create("contacts", {"email": "b@ex.com"})
+    new = backend.records.merge("contacts", a.id, b.id)
+    [(_, event)] = hooks.pending
+    assert (event["primaryObjectId"], event["mergedObjectIds"], event["newObjectId"]) == (int(a.id), [int(b.id)], int(new.id))
