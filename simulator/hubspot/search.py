@@ -58,6 +58,9 @@ class Filter:
     value: str | None = None
     high_value: str | None = None
     values: tuple[str, ...] = ()
+    # IN / NOT_IN on a string property: values are compared as sent with the (lower-cased) stored
+    # value, so a value with capitals matches nothing (setting search_in_lowercase_only).
+    values_as_sent: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +129,10 @@ def compile_filter(catalog: PropertyCatalog, object_type: str, f: Filter) -> Pre
     if op in ("IN", "NOT_IN"):
         if not f.values:
             raise validation(f"Filter {op} on {name} needs a non-empty `values` array")
-        wanted = {_coerce(kind, v, name) for v in f.values}
+        if kind == "string" and f.values_as_sent:
+            wanted = set(f.values)
+        else:
+            wanted = {_coerce(kind, v, name) for v in f.values}
         if op == "IN":
             return lambda r: norm(get(r)) in wanted
         return lambda r: norm(get(r)) not in wanted
@@ -343,6 +349,8 @@ def _eq_values(catalog: PropertyCatalog, object_type: str, f: Filter) -> tuple[s
         return None
     if f.operator == "EQ":
         return None if f.value is None else (f.value,)
+    if f.values_as_sent:
+        return tuple(v for v in f.values if v == v.lower())
     return f.values or None
 
 

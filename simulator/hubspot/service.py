@@ -29,6 +29,9 @@ class HubSpotService(Service):
         # Readings of the spec (README "Readings of the spec: the fakes"):
         "search_lag_seconds": 0,  # search index lag on the sandbox clock; `hubforce serve` sets 3
         "search_filter_limits": [5, 6, 18],  # filterGroups, filters per group, filters in total
+        # IN / NOT_IN on string properties: values must be lower case (the search guide's operator
+        # table); a value with capitals matches nothing. False: case-insensitive like EQ.
+        "search_in_lowercase_only": True,
         # Merges of contacts/companies create a new record with a new id (current API); False: the
         # primary keeps its id (the behaviour before HubSpot's "Updated merge functionality" change).
         "merge_new_id": True,

@@ -28,7 +28,9 @@ def _text(value: Any, what: str) -> str | None:
 
 
 def parse_filters(
-    body: dict[str, Any], limits: tuple[int, int, int] = (search.MAX_GROUPS, search.MAX_FILTERS_PER_GROUP, search.MAX_FILTERS)
+    body: dict[str, Any],
+    limits: tuple[int, int, int] = (search.MAX_GROUPS, search.MAX_FILTERS_PER_GROUP, search.MAX_FILTERS),
+    in_lowercase_only: bool = False,
 ) -> list[list[search.Filter]]:
     max_groups, max_per_group, max_total = limits
     raw_groups = body.get("filterGroups") or []
@@ -67,6 +69,7 @@ def parse_filters(
                     _text(f.get("value"), "filter value"),
                     _text(f.get("highValue"), "filter highValue"),
                     tuple(t for v in values if (t := _text(v, "filter values")) is not None),
+                    values_as_sent=in_lowercase_only and op in ("IN", "NOT_IN"),
                 )
             )
         groups.append(group)
@@ -124,7 +127,7 @@ def do_search(ctx: Ctx, object_type: str) -> Response:
     if query is not None and not isinstance(query, str):
         raise validation("Invalid input JSON: `query` must be a string")
     limits = ctx.backend.settings.get("search_filter_limits") or search.DEFAULT_LIMITS
-    groups = parse_filters(body, tuple(limits))
+    groups = parse_filters(body, tuple(limits), bool(ctx.backend.settings.get("search_in_lowercase_only")))
     sort = parse_sort(body)
     props = str_list(body.get("properties"), "properties")
     page, total = search.search_store(

@@ -126,3 +126,23 @@ def test_equality_index_answers_what_the_scan_answers(sandbox: Sandbox) -> None:
     check()
     got = search.search_store(catalog, recs, "contacts", [[Filter("email", "EQ", "moved@ex.com")]], None, None, 0, 10)
     assert [r.id for r in got[0]] == [made[7].id]
+
+
+def test_in_on_strings_wants_lower_case_values(api: Any, sandbox: Sandbox) -> None:
+    # The search guide's operator table says of IN: "When searching a string property with this
+    # operator, values must be lowercase letters" (as recalled: no stored copy of the page could be
+    # quoted here, hence a setting, search_in_lowercase_only, on by default as the stricter reading).
+    # An engine sending "Ann@Acme.com" in IN values finds nothing in production; EQ is case-blind.
+    cid = _create(api, "contacts", {"email": "ann@acme.com"})
+
+    def found(op: str, values: list[str]) -> list[str]:
+        body = {"filterGroups": [{"filters": [{"propertyName": "email", "operator": op, "values": values}]}]}
+        return [r["id"] for r in _search(api, sandbox, body).json()["results"]]
+
+    assert found("IN", ["ann@acme.com"]) == [cid]
+    assert found("IN", ["Ann@Acme.com"]) == []
+    assert found("NOT_IN", ["Ann@Acme.com"]) == [cid]  # an upper-case value excludes nothing
+    eq = {"filterGroups": [{"filters": [{"propertyName": "email", "operator": "EQ", "value": "ANN@ACME.COM"}]}]}
+    assert [r["id"] for r in _search(api, sandbox, eq).json()["results"]] == [cid]
+    sandbox.update_settings("hubspot", {"search_in_lowercase_only": False})
+    assert found("IN", ["Ann@Acme.com"]) == [cid]
