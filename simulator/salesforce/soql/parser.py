@@ -6,6 +6,7 @@ Grammar (keywords case-insensitive)::
                   [WHERE cond] [WITH SECURITY_ENFORCED] [ORDER BY order (',' order)*] [LIMIT int]
                   [OFFSET int] [FOR UPDATE]
     path       := ident ('.' ident)* | TOLABEL '(' path ')'
+                  | DATE_FUNCTION '(' path ')'            -- in WHERE comparisons only
     (other SOQL functions, TYPEOF, USING SCOPE, other WITH / FOR clauses and fiscal literals are
     refused as "... is not supported by this sandbox")
     cond       := unary ((AND unary)* | (OR unary)*)     -- mixing AND/OR needs parentheses (as in SOQL)
@@ -78,9 +79,15 @@ RESERVED = frozenset(
 UNSUPPORTED_FUNCTIONS = frozenset(
     [
         "FORMAT", "CONVERTCURRENCY", "CONVERTTIMEZONE", "GROUPING", "DISTANCE", "GEOLOCATION",
-        "AVG", "SUM", "MIN", "MAX", "COUNT_DISTINCT",
+        "AVG", "SUM", "MIN", "MAX", "COUNT_DISTINCT", "FISCAL_MONTH", "FISCAL_QUARTER", "FISCAL_YEAR",
+    ]
+)
+# Date functions (SOQL reference, "Date Functions"): built in WHERE comparisons; in SELECT and GROUP
+# BY they belong to aggregate queries, which the sandbox does not implement.
+DATE_FUNCTIONS = frozenset(
+    [
         "CALENDAR_MONTH", "CALENDAR_QUARTER", "CALENDAR_YEAR", "DAY_IN_MONTH", "DAY_IN_WEEK", "DAY_IN_YEAR",
-        "DAY_ONLY", "FISCAL_MONTH", "FISCAL_QUARTER", "FISCAL_YEAR", "HOUR_IN_DAY", "WEEK_IN_MONTH", "WEEK_IN_YEAR",
+        "DAY_ONLY", "HOUR_IN_DAY", "WEEK_IN_MONTH", "WEEK_IN_YEAR",
     ]
 )
 FISCAL_LITERALS = frozenset(
@@ -240,7 +247,7 @@ class _Parser:
         shown = self.peek().text.upper() if self.peek().kind != lexer.EOF else ""
         raise self.unsupported(f"FOR {shown}".strip(), for_tok)
 
-    def function(self) -> FieldPath:
+    def function(self, in_where: bool = False) -> FieldPath:
         """`name(` in a field position: toLabel(field) is built (the sandbox's picklist labels are
         their values, so it reads the field itself, under the field's name as Salesforce keys it);
         the other SOQL functions are refused as unsupported; unknown names are the user's mistake."""
@@ -252,14 +259,22 @@ class _Parser:
             inner = self.path()
             self.expect_punct(")")
             return inner
+        if name in DATE_FUNCTIONS:
+            if not in_where:
+                raise self.unsupported(f"{name}() outside WHERE (aggregate queries)", tok)
+            self.advance()
+            self.advance()
+            inner = self.path()
+            self.expect_punct(")")
+            return FieldPath(inner.parts, tok.pos, func=name)
         if name in UNSUPPORTED_FUNCTIONS:
             raise self.unsupported(f"{name}()", tok)
         raise self.unexpected(self.peek(1))
 
-    def path(self) -> FieldPath:
+    def path(self, in_where: bool = False) -> FieldPath:
         tok = self.peek()
         if tok.kind == lexer.IDENT and self.is_punct("(", 1) and tok.text.upper() not in RESERVED:
-            return self.function()
+            return self.function(in_where)
         if tok.kind != lexer.IDENT or tok.text.upper() in RESERVED:
             if tok.kind == lexer.PUNCT and tok.text == "(" and self.is_kw("SELECT", 1):
                 raise self.fail("relationship sub-queries are not supported by this sandbox", tok)
@@ -326,7 +341,7 @@ class _Parser:
             self.depth -= 1
 
     def comparison(self) -> Condition:
-        fp = self.path()
+        fp = self.path(in_where=True)
         tok = self.peek()
         if tok.kind == lexer.OP:
             self.advance()
