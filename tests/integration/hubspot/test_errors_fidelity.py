@@ -50,3 +50,28 @@ def test_invalid_property_items_carry_localized_message_and_portal(api: Any) -> 
     assert body["errors"] == [{"message": 'Property "nope_prop" does not exist', "code": "PROPERTY_DOESNT_EXIST",
                                "context": {"propertyName": ["nope_prop"]}}]
     assert body["category"] == "VALIDATION_ERROR" and body["status"] == "error"
+
+
+def test_batch_partial_207_versus_whole_batch_failures(api: Any) -> None:
+    # Whole-batch failures: a create batch with an existing email answers 409 CONFLICT "Contact
+    # already exists. Existing ID: ..." for the batch (real traffic, HubSpot/hubspot-api-python#51),
+    # an invalid property value 400 VALIDATION_ERROR; nothing of the batch is created. Partial: a
+    # batch read/update with ids that do not exist answers 207 with the others done and errors[]
+    # (category OBJECT_NOT_FOUND, context.ids) -- api-wire-spec 2.3, "207 when some ids are missing".
+    url = f"{api.hubspot_url}/crm/v3/objects/contacts"
+    existing = requests.post(url, json={"properties": {"email": "taken@ex.com"}}, headers=AUTH).json()["id"]
+    conflict = requests.post(f"{url}/batch/create", headers=AUTH, json={"inputs": [
+        {"properties": {"email": "new1@ex.com"}}, {"properties": {"email": "taken@ex.com"}}]})
+    assert conflict.status_code == 409 and conflict.json()["message"] == f"Contact already exists. Existing ID: {existing}"
+    invalid = requests.post(f"{url}/batch/create", headers=AUTH, json={"inputs": [
+        {"properties": {"email": "new2@ex.com"}}, {"properties": {"email": "new3@ex.com", "nope_prop": "x"}}]})
+    assert invalid.status_code == 400 and invalid.json()["category"] == "VALIDATION_ERROR"
+    listed = requests.get(url, headers=AUTH, params={"limit": 100}).json()["results"]
+    assert [r["id"] for r in listed] == [existing]  # neither batch created anything
+    partial = requests.post(f"{url}/batch/update", headers=AUTH, json={"inputs": [
+        {"id": existing, "properties": {"firstname": "Done"}}, {"id": "999999999", "properties": {"firstname": "X"}}]})
+    assert partial.status_code == 207
+    body = partial.json()
+    assert [r["id"] for r in body["results"]] == [existing] and body["results"][0]["properties"]["firstname"] == "Done"
+    [err] = body["errors"]
+    assert err["category"] == "OBJECT_NOT_FOUND" and err["context"] == {"ids": ["999999999"]} and err["message"]
