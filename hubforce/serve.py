@@ -120,7 +120,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 def build_sandbox(args: argparse.Namespace) -> Sandbox:
     """The sandbox `serve` runs, from its flags; ServeError when the snapshot cannot be used."""
     virtual = args.virtual_clock is not None
-    sandbox = Sandbox(seed=args.seed, virtual_clock=virtual)
+    # Served, search trails writes, webhooks go out on the sender's own schedule (apart from the API
+    # calls that cause them) and Bulk jobs take time; a control-API reset keeps these defaults.
+    served = {
+        "hubspot": {"search_lag_seconds": args.search_lag, "webhook_delivery": "timer"},
+        "salesforce": {"bulk_seconds_per_1000_rows": args.bulk_pace},
+    }
+    sandbox = Sandbox(seed=args.seed, virtual_clock=virtual, settings=served)
     if args.snapshot:
         try:
             sandbox.load_snapshot(args.snapshot)
@@ -129,14 +135,13 @@ def build_sandbox(args: argparse.Namespace) -> Sandbox:
             raise ServeError(text if text.startswith("cannot read") else f"cannot load snapshot {args.snapshot}: {text}") from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ServeError(f"cannot load snapshot {args.snapshot}: not a valid Hubforce snapshot ({exc!r})") from None
+    for name, values in served.items():  # a snapshot's settings do not undo the command line's
+        sandbox.update_settings(name, values)
     # The command line chooses the clock: a snapshot's frozen instant does not freeze a wall-clock serve.
     if virtual:
         sandbox.clock.set(args.virtual_clock)
     elif sandbox.clock.virtual:
         sandbox.clock.unfreeze()
-    # Served, webhooks go out on the sender's own schedule, apart from the API calls that cause them.
-    sandbox.update_settings("hubspot", {"search_lag_seconds": args.search_lag, "webhook_delivery": "timer"})
-    sandbox.update_settings("salesforce", {"bulk_seconds_per_1000_rows": args.bulk_pace})
     return sandbox
 
 

@@ -36,6 +36,8 @@ def test_wall_clock_by_default_virtual_on_request() -> None:
     assert sb.settings["hubspot"]["search_lag_seconds"] == SERVED_SEARCH_LAG_SECONDS > 0
     assert sb.settings["hubspot"]["webhook_delivery"] == "timer"
     assert sb.settings["salesforce"]["bulk_seconds_per_1000_rows"] == SERVED_BULK_SECONDS_PER_1000 > 0
+    sb.reset(seed=9)  # a control-API reset with a new seed keeps the served defaults
+    assert sb.settings["hubspot"]["webhook_delivery"] == "timer" and sb.settings["hubspot"]["search_lag_seconds"] > 0
     sb = build_sandbox(_args("--virtual-clock"))
     assert sb.clock.virtual and sb.clock.now() == DEFAULT_VIRTUAL_START
     sb = build_sandbox(_args("--virtual-clock", "2025-03-01T12:00:00Z", "--search-lag", "0"))
@@ -44,8 +46,9 @@ def test_wall_clock_by_default_virtual_on_request() -> None:
 
 def test_a_snapshot_does_not_freeze_a_wall_clock_serve(tmp_path: Path) -> None:
     path = Sandbox(seed=3).save_snapshot(tmp_path / "snap.json")  # saved with a virtual clock
-    sb = build_sandbox(_args("--snapshot", str(path)))
+    sb = build_sandbox(_args("--snapshot", str(path), "--search-lag", "7"))
     assert not sb.clock.virtual
+    assert sb.settings["hubspot"]["search_lag_seconds"] == 7  # the snapshot's in-process settings do not win
 
 
 def _port_in_use() -> tuple[socket.socket, int]:
