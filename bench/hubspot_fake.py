@@ -1,6 +1,7 @@
 """HubSpot fake throughput beside a bare Flask endpoint (same run, same transport), plus memory per
 stored contact. Targets (issue 2): single create >= 0.5x bare; batch create >= 10,000 contacts/s
-in-process; <= 4 KB per stored contact."""
+in-process; <= 4 KB per stored contact. Issue 13: >= 1,000 searches/s for EQ on email over 100k
+contacts in-process (the lookup a sync engine makes per record)."""
 
 from __future__ import annotations
 
@@ -72,14 +73,29 @@ def memory_per_contact(n: int = 100_000) -> float:
     return (after - before) / n
 
 
-def load_seconds(n: int = 100_000) -> float:
-    """Wall time to load n contacts by batch create in-process, untraced."""
+EMAIL_SEARCH_TARGET = 1_000  # searches/s, EQ on email over 100k contacts, in-process (issue 13)
+
+
+def load_seconds_and_email_searches(n: int = 100_000) -> tuple[float, float]:
+    """Wall time to load n contacts by batch create in-process, untraced; then searches per second
+    of `email EQ <one of them>` over the loaded store (each search a different email)."""
     sandbox = Sandbox(seed=1)
     sandbox.update_settings("hubspot", {"rate_limits": False})
     with InProcessTransport(sandbox) as t:
         start = time.perf_counter()
         _load(t, n, "l")
-        return time.perf_counter() - start
+        elapsed = time.perf_counter() - start
+        s = session(HUBSPOT_TOKEN)
+        url = f"{t.hubspot_url}/crm/v3/objects/contacts/search"
+        picks = itertools.cycle(f"l{c}_{i}@example.com" for c in range(0, n // 100, 7) for i in range(0, 100, 13))
+
+        def lookup() -> None:
+            body = {"filterGroups": [{"filters": [{"propertyName": "email", "operator": "EQ", "value": next(picks)}]}],
+                    "properties": ["email"], "limit": 1}
+            r = s.post(url, json=body)
+            assert r.status_code == 200 and r.json()["total"] == 1, r.text[:200]
+
+        return elapsed, rate(lookup, seconds=2.0)
 
 
 def main() -> None:
@@ -93,8 +109,9 @@ def main() -> None:
     with serve_in_thread(sandbox) as h, bare_socket() as bare:
         for line in _measure(h.hubspot_url, bare, " over HTTP (cheroot on 127.0.0.1, keep-alive session)"):
             print(line)
-    elapsed = load_seconds()
+    elapsed, email_rate = load_seconds_and_email_searches()
     print(row("load 100k contacts via batch create (in-process)", elapsed, "s", f"{100_000 / elapsed:,.0f} contacts/s"))
+    print(row("search EQ email over 100k contacts (in-process)", email_rate, "req/s", f"target >= {EMAIL_SEARCH_TARGET:,}"))
     per_contact = memory_per_contact()
     print(row("memory per stored contact (100k, 6 properties)", per_contact / 1024, "KB", "target <= 4 KB (tracemalloc)"))
 

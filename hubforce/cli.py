@@ -6,7 +6,7 @@ import argparse
 import gc
 import importlib
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 # Each subcommand group lives with the code it drives and registers itself here. The engine-only
 # install (`pip install hubforce`, no `[sandbox]` extra) has no Flask, cheroot, Faker..., so a group
@@ -41,8 +41,16 @@ def tune_gc() -> None:
     gc.set_threshold(GC_YOUNG, 10, 10)
 
 
+class OneLineErrorParser(argparse.ArgumentParser):
+    """Bad flags give one line on stderr and exit 2 (argparse's default prints the usage block
+    first); `--help` still prints the full usage. Subparsers inherit the class."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hubforce", description=__doc__)
+    parser = OneLineErrorParser(prog="hubforce", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (module, help_text) in SUBCOMMAND_MODULES.items():
         try:

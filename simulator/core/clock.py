@@ -3,6 +3,10 @@
 Wall mode follows real time. Virtual mode is frozen at a chosen instant and moves only when told
 (`advance`, `set`), so "sync runs every 15 minutes" or a rolling rate-limit window can be tested
 without sleeping.
+
+Both modes tick in whole milliseconds: Salesforce keeps datetimes to the millisecond and HubSpot's
+timestamps are epoch milliseconds, so a value stored with microseconds would be shown rounded down
+and then fail to match itself (`WHERE SystemModstamp = <the value returned>`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ class Clock:
     def __init__(self, virtual: bool = True, start: datetime | None = None) -> None:
         self._lock = threading.Lock()
         self._virtual = virtual
-        self._now = _aware(start) if start else DEFAULT_VIRTUAL_START
+        self._now = to_ms(_aware(start)) if start else DEFAULT_VIRTUAL_START
         self._offset = timedelta(0)
 
     @property
@@ -27,8 +31,8 @@ class Clock:
 
     def now(self) -> datetime:
         if self._virtual:
-            return self._now
-        return datetime.now(UTC) + self._offset
+            return to_ms(self._now)
+        return to_ms(datetime.now(UTC) + self._offset)
 
     def now_ms(self) -> int:
         return int(self.now().timestamp() * 1000)
@@ -47,7 +51,7 @@ class Clock:
         """Freeze the clock at `when` (switches to virtual mode)."""
         with self._lock:
             self._virtual = True
-            self._now = _aware(when)
+            self._now = to_ms(_aware(when))
         return self._now
 
     def freeze(self) -> datetime:
@@ -62,6 +66,11 @@ class Clock:
 
     def to_json(self) -> dict[str, object]:
         return {"mode": "virtual" if self._virtual else "wall", "now": iso_ms(self.now())}
+
+
+def to_ms(dt: datetime) -> datetime:
+    """Drop sub-millisecond digits (the precision both real APIs keep)."""
+    return dt.replace(microsecond=dt.microsecond - dt.microsecond % 1000)
 
 
 def _aware(dt: datetime) -> datetime:

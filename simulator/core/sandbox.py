@@ -49,14 +49,18 @@ class Sandbox:
         self.faults = FaultRegistry()
         self.rng = SeededRandom(seed)
         self.settings: dict[str, dict[str, Any]] = {}
+        # This sandbox's own defaults over the services' (e.g. what `hubforce serve` sets): a reset
+        # with a new seed returns to these, not to the in-process defaults.
+        self.base_settings: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (settings or {}).items()}
         self._backends: dict[str, Any] = {}
-        self._init_state(seed, settings)
+        self._init_state(seed, None)
 
     def _init_state(self, seed: int, settings: dict[str, dict[str, Any]] | None) -> None:
         self.rng = SeededRandom(seed)
         self.settings = {name: dict(svc.default_settings) for name, svc in self.services.items()}
-        for name, values in (settings or {}).items():
-            self.update_settings(name, values)
+        for source in (self.base_settings, settings or {}):
+            for name, values in source.items():
+                self.update_settings(name, values)
         self._backends = {name: svc.create_backend(self) for name, svc in self.services.items()}
 
     @property

@@ -15,16 +15,10 @@ from typing import TYPE_CHECKING
 from cheroot import wsgi
 
 from simulator.core.service import build_app
+from simulator.core.tls import TlsFiles, make_tls_files, url_host
 
 if TYPE_CHECKING:
     from simulator.core.sandbox import Sandbox
-
-
-@dataclass
-class TlsFiles:
-    ca_cert: Path
-    server_cert: Path  # chain + key in one PEM
-    server_key: Path
 
 
 @dataclass
@@ -46,21 +40,6 @@ class ServerHandle:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def make_tls_files(folder: Path, hosts: tuple[str, ...] = ("127.0.0.1", "localhost")) -> TlsFiles:
-    import trustme
-
-    folder.mkdir(parents=True, exist_ok=True)
-    ca = trustme.CA(organization_name="Hubforce local sandbox CA")
-    cert = ca.issue_cert(*hosts)
-    files = TlsFiles(folder / "hubforce-ca.pem", folder / "hubforce-server.pem", folder / "hubforce-server.key")
-    ca.cert_pem.write_to_path(str(files.ca_cert))
-    cert.cert_chain_pems[0].write_to_path(str(files.server_cert))
-    for extra in cert.cert_chain_pems[1:]:
-        extra.write_to_path(str(files.server_cert), append=True)
-    cert.private_key_pem.write_to_path(str(files.server_key))
-    return files
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -110,9 +89,13 @@ def serve_in_thread(
     urls = {}
     for name, port in (("hubspot", hubspot_port), ("salesforce", salesforce_port)):
         app = build_app(sandbox, sandbox.services[name])
-        server, thread, bound = _start(app, host, port, tls, threads)
+        try:
+            server, thread, bound = _start(app, host, port, tls, threads)
+        except BaseException:
+            handle.stop()  # the first fake's workers would otherwise keep the process alive
+            raise
         handle._servers.append(server)
         handle._threads.append(thread)
-        urls[name] = f"{scheme}://{host}:{bound}"
+        urls[name] = f"{scheme}://{url_host(host)}:{bound}"
     handle.hubspot_url, handle.salesforce_url = urls["hubspot"], urls["salesforce"]
     return handle

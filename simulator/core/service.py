@@ -55,11 +55,11 @@ class Ctx:
         """Parse the body as JSON or raise the service's own malformed-JSON error."""
         raw = request.get_data(cache=True)
         if not raw.strip():
-            raise self.service.malformed_json_error("empty request body")
+            raise self.service.malformed_json_error("empty request body", raw)
         try:
             return json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise self.service.malformed_json_error(str(exc)) from exc
+            raise self.service.malformed_json_error(str(exc), raw, exc) from exc
 
     def arg_list(self, name: str) -> list[str]:
         """A multi-valued query parameter, sent repeated (`a=1&a=2`, the SDKs) or comma-separated."""
@@ -104,7 +104,8 @@ class Service:
         """The service's generic error for `status` (unknown route, 405, 500, injected faults)."""
         return ApiError(status, {"message": message})
 
-    def malformed_json_error(self, detail: str) -> ApiError:
+    def malformed_json_error(self, detail: str, raw: bytes = b"", exc: BaseException | None = None) -> ApiError:
+        """`detail`: Python's message; `raw` and `exc` for services that word it their API's way."""
         return self.error(400, f"Malformed JSON: {detail}")
 
     def fault_error(self, status: int) -> ApiError:

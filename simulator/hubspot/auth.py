@@ -51,10 +51,10 @@ OAUTH_ERRORS: dict[str, str] = {
 
 
 def oauth_error(code: str, status: int = 400) -> ApiError:
-    from simulator.core.context import new_uuid
+    from simulator.core.context import correlation_id
 
     return ApiError(
-        status, {"status": code, "message": OAUTH_ERRORS.get(code, code), "correlationId": new_uuid()}
+        status, {"status": code, "message": OAUTH_ERRORS.get(code, code), "correlationId": correlation_id()}
     )
 
 

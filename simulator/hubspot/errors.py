@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.core.context import new_uuid
+from simulator.core.context import correlation_id
 from simulator.core.errors import ApiError
 
 
@@ -26,7 +26,7 @@ class HubSpotError(ApiError):
         body: dict[str, Any] = {
             "status": "error",
             "message": message,
-            "correlationId": new_uuid(),  # from the seeded source: same seed, same bodies
+            "correlationId": correlation_id(),  # unique per response, not seeded
             "category": category,
         }
         if sub_category:

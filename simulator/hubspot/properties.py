@@ -520,8 +520,16 @@ def _dump_def(d: PropertyDef) -> dict[str, Any]:
 
 
 def property_values_error(problems: list[tuple[str, str, str]]) -> HubSpotError:
-    """HubSpot's 400 for invalid property values (wire spec 2.5)."""
-    listed = [{"isValid": False, "message": msg, "error": code, "name": name} for name, code, msg in problems]
+    """HubSpot's 400 for invalid property values (wire spec 2.5). Each listed item carries
+    `localizedErrorMessage` and `portalId` as real responses do (HubSpot's own companies API guide
+    sample, and bodies users quote, e.g. `...\"name\":\"prop2\",\"localizedErrorMessage\":...,
+    \"portalId\":47373842}`)."""
+    from simulator.hubspot.models import PORTAL_ID
+
+    listed = [
+        {"isValid": False, "message": msg, "error": code, "name": name, "localizedErrorMessage": msg, "portalId": PORTAL_ID}
+        for name, code, msg in problems
+    ]
     return validation(
         "Property values were not valid: " + json.dumps(listed, separators=(",", ":")),
         errors=[

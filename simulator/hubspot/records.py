@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.hubspot.errors import HubSpotError, conflict, not_found, validation
 from simulator.hubspot.events import ChangeEvent
+from simulator.hubspot.search_index import SearchView
 
 if TYPE_CHECKING:
     from simulator.hubspot.models import HubSpotBackend
@@ -102,6 +103,8 @@ class RecordStore:
         # search caches its lastmodifieddate index per object type against it.
         self.generation = 0
         self.search_cache: dict[str, Any] = {}
+        # What search sees: index lag (older versions it still serves) and equality indexes.
+        self.search_view = SearchView(self)
 
     # --- object types -------------------------------------------------------------------------------
     def _add_aliases(self, name: str, type_id: str, singular: str) -> None:
@@ -231,6 +234,7 @@ class RecordStore:
 
     def _index(self, object_type: str, record: Record) -> None:
         self.generation += 1
+        self.search_view.index(record)
         for prop in self._unique_props(object_type):
             value = record.properties.get(prop)
             if value:
@@ -240,6 +244,7 @@ class RecordStore:
 
     def _unindex(self, object_type: str, record: Record) -> None:
         self.generation += 1
+        self.search_view.unindex(record)
         for prop in self._unique_props(object_type):
             value = record.properties.get(prop)
             index = self._unique.get((object_type, prop))
@@ -271,6 +276,7 @@ class RecordStore:
         elif object_type == "deals":
             props.setdefault("pipeline", "default")
         record = Record(record_id, object_type, props, now, now)
+        self.search_view.before_write(record, new=True)
         table.records[record_id] = record
         self._index(object_type, record)
         emit = self.backend.emit
@@ -292,6 +298,7 @@ class RecordStore:
         if not changed:
             return record
         now = self.backend.now_ms()
+        self.search_view.before_write(record)
         self._unindex(object_type, record)
         history = record.history if record.history is not None else {}
         for name, value in changed:
@@ -315,6 +322,7 @@ class RecordStore:
         if record.archived:
             return
         now = self.backend.now_ms()
+        self.search_view.before_write(record)
         self._unindex(record.object_type, record)  # an archived contact's email is free again
         record.archived = True
         record.archived_at_ms = now
@@ -326,6 +334,7 @@ class RecordStore:
             raise not_found()
         self._check_unique(object_type, record.properties, own_id=record.id)
         now = self.backend.now_ms()
+        self.search_view.before_write(record, new=True)
         record.archived = False
         record.archived_at_ms = None
         record.updated_at_ms = now
@@ -335,20 +344,28 @@ class RecordStore:
         return record
 
     def merge(self, object_type: str, primary_id: str, merged_id: str) -> Record:
-        """Merge `merged_id` into `primary_id`: the primary keeps its values and takes the merged
-        record's values for properties it lacks; the merged record is archived and its id (and
-        unique values such as email) resolve to the primary from now on."""
+        """Merge `merged_id` into `primary_id`. As HubSpot merges today (developer changelog "Updated
+        merge functionality for contacts and companies"; setting `merge_new_id`, default on): a new
+        record with a new id takes the primary's values, and the secondary's for properties the
+        primary lacks; both old records are archived and both old ids resolve to the new one; the
+        secondary's email is free for a new contact ("For contacts and companies, you can create a
+        new record with the merged email addresses", knowledge base "Merge records", Jan 2025).
+        With the setting off, the older behaviour: the primary keeps its id and the merged record's
+        id and email resolve to it."""
         primary = self.get(object_type, primary_id)
         other = self.get(object_type, merged_id)
         if primary is None or other is None:
             raise not_found()
         if primary.id == other.id:
             raise validation("Cannot merge an object with itself.")
+        if self.backend.settings.get("merge_new_id", True) and object_type in ("contacts", "companies"):
+            return self._merge_into_new(object_type, primary, other)
         system = self.backend.properties.system_properties(object_type)
         fill = {
             k: v for k, v in other.properties.items() if k not in system and not primary.properties.get(k)
         }
         unique = set(self._unique_props(object_type))
+        self.search_view.before_write(other)
         self._unindex(object_type, other)
         now = self.backend.now_ms()
         other.archived = True
@@ -376,8 +393,54 @@ class RecordStore:
         self.backend.emit(ChangeEvent("merge", object_type, primary.id, now, related_ids=(other.id,)))
         return primary
 
+    def _merge_into_new(self, object_type: str, primary: Record, other: Record) -> Record:
+        system = self.backend.properties.system_properties(object_type)
+        values = {k: v for k, v in other.properties.items() if k not in system}
+        values.update({k: v for k, v in primary.properties.items() if k not in system})
+        earlier = [i for r in (primary, other) for i in r.properties.get("hs_merged_object_ids", "").split(";") if i]
+        if object_type == "contacts":
+            extra = [e for r in (primary, other) for e in r.properties.get("hs_additional_emails", "").split(";") if e]
+            if other.properties.get("email") and other.properties.get("email") != primary.properties.get("email"):
+                extra.append(other.properties["email"])
+            if extra:
+                values["hs_additional_emails"] = ";".join(extra)
+        now = self.backend.now_ms()
+        for old in (primary, other):  # archived first: the primary's email moves to the new record
+            self.search_view.before_write(old)
+            self._unindex(object_type, old)
+            old.archived = True
+            old.archived_at_ms = now
+        table = self._table(object_type)
+        new_id = self._new_id(table)
+        props = dict(values)
+        props["hs_merged_object_ids"] = ";".join([*earlier, primary.id, other.id])
+        stamp = iso_ms_fast(now)
+        props["hs_object_id"] = new_id
+        props[createdate_prop(object_type)] = primary.properties.get(createdate_prop(object_type), stamp)
+        props[lastmodified_prop(object_type)] = stamp
+        # Property history of both records, the primary's entries first (its values are current).
+        history: History = {}
+        for old in (primary, other):
+            for name in {*old.properties, *(old.history or {})} - set(system):
+                if name not in history:
+                    history[name] = list(old.property_history(name))
+        record = Record(new_id, object_type, props, primary.created_at_ms, now, history=history or None)
+        self.search_view.before_write(record, new=True)
+        table.records[new_id] = record
+        self._index(object_type, record)
+        for (t, mid), pid in list(self._merged.items()):
+            if t == object_type and pid in (primary.id, other.id):
+                self._merged[(t, mid)] = new_id
+        self._merged[(object_type, primary.id)] = new_id
+        self._merged[(object_type, other.id)] = new_id
+        # related_ids: every id merged into the new record (associations and lists move them over)
+        self.backend.emit(ChangeEvent("merge", object_type, new_id, now, "primaryObjectId", primary.id,
+                                      related_ids=(primary.id, other.id)))
+        return record
+
     def gdpr_delete(self, object_type: str, record: Record) -> None:
         """Permanently remove the record (no archive, no restore)."""
+        self.search_view.before_write(record)
         self._unindex(object_type, record)
         table = self._tables[object_type]
         table.records.pop(record.id, None)
@@ -421,6 +484,7 @@ class RecordStore:
             self.register_type(name, type_id)
         self._tables = {}
         self._unique = {}
+        self.search_view.clear()
         self.generation += 1
         for name, raw in data.get("tables", {}).items():
             table = _Table(next_id=raw["next_id"], ids=list(raw["ids"]))
@@ -434,7 +498,10 @@ class RecordStore:
                 if not record.archived:
                     self._index(name, record)
         self._merged = {(t, mid): pid for t, mid, pid in data.get("merged", [])}
-        for (t, mid), pid in self._merged.items():
+        # Merged-away records' unique values keep resolving only under the older reading; a merge
+        # into a new record frees the secondary's email (see merge()).
+        aliases = {} if self.backend.settings.get("merge_new_id", True) else self._merged
+        for (t, mid), pid in aliases.items():
             old = self._tables.get(t, _Table()).records.get(mid)
             if old is not None:
                 for prop in self._unique_props(t):

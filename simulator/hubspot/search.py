@@ -20,7 +20,12 @@ from simulator.hubspot.errors import validation
 from simulator.hubspot.properties import NUMBER_RE, PropertyCatalog, parse_time_ms
 from simulator.hubspot.records import Record, createdate_prop, lastmodified_prop
 
+# The search guide's limits (developers.hubspot.com/docs/guides/api/crm/search, "Limitations": five
+# filterGroups, 6 filters each, 18 in total). The Aug-2024 changelog ("Breaking Change: Expanded
+# Filtering Capabilities ...") announced 5/10/25; the guide still says 5/6/18, the stricter reading,
+# so that is the default. The setting `search_filter_limits` picks the other.
 MAX_GROUPS, MAX_FILTERS_PER_GROUP, MAX_FILTERS = 5, 6, 18
+DEFAULT_LIMITS = (MAX_GROUPS, MAX_FILTERS_PER_GROUP, MAX_FILTERS)
 OPERATORS = (
     "EQ",
     "NEQ",
@@ -53,6 +58,9 @@ class Filter:
     value: str | None = None
     high_value: str | None = None
     values: tuple[str, ...] = ()
+    # IN / NOT_IN on a string property: values are compared as sent with the (lower-cased) stored
+    # value, so a value with capitals matches nothing (setting search_in_lowercase_only).
+    values_as_sent: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +75,9 @@ def _value_getter(catalog: PropertyCatalog, object_type: str, name: str) -> tupl
         return (lambda r: int(r.id) if r.id.isdigit() else None), "number"
     if name == createdate_prop(object_type) or name == "hs_createdate":
         return operator.attrgetter("created_at_ms"), "number"
-    if name in (lastmodified_prop(object_type), "hs_lastmodifieddate", "lastmodifieddate"):
+    # Only the type's own name: contacts have `lastmodifieddate` and no `hs_lastmodifieddate`, so a
+    # filter on the latter matches nothing there, as on the real API (issue 13).
+    if name == lastmodified_prop(object_type):
         return operator.attrgetter("updated_at_ms"), "number"
     d = catalog.definition(object_type, name)
     ptype = d.type if d is not None else "string"
@@ -119,7 +129,10 @@ def compile_filter(catalog: PropertyCatalog, object_type: str, f: Filter) -> Pre
     if op in ("IN", "NOT_IN"):
         if not f.values:
             raise validation(f"Filter {op} on {name} needs a non-empty `values` array")
-        wanted = {_coerce(kind, v, name) for v in f.values}
+        if kind == "string" and f.values_as_sent:
+            wanted = set(f.values)
+        else:
+            wanted = {_coerce(kind, v, name) for v in f.values}
         if op == "IN":
             return lambda r: norm(get(r)) in wanted
         return lambda r: norm(get(r)) not in wanted
@@ -288,7 +301,7 @@ def run_page_indexed(
     ~0.2 s to ~1 ms. Same answer as run_page; None when the request is not of that shape."""
     if query or len(groups) != 1 or not groups[0]:
         return None
-    mod_names = (lastmodified_prop(object_type), "hs_lastmodifieddate", "lastmodifieddate")
+    mod_names = (lastmodified_prop(object_type),)
     if sort is not None and (sort.descending or sort.property_name not in (*mod_names, "hs_object_id")):
         return None
     lo_key: tuple[float, float] = (float("-inf"), float("-inf"))
@@ -325,3 +338,61 @@ def run_page_indexed(
     if (sort is None or sort.property_name == "hs_object_id") and not single_stamp:
         matched = sorted(matched, key=lambda r: int(r.id))
     return matched[offset : offset + limit], len(matched)
+
+
+# --- the whole pipeline ------------------------------------------------------------------------------
+def _eq_values(catalog: PropertyCatalog, object_type: str, f: Filter) -> tuple[str, ...] | None:
+    """The values an EQ/IN filter on a string property pins the record to, else None."""
+    if f.operator not in ("EQ", "IN") or f.property_name == "hs_object_id":
+        return None
+    if _value_getter(catalog, object_type, f.property_name)[1] != "string":
+        return None
+    if f.operator == "EQ":
+        return None if f.value is None else (f.value,)
+    if f.values_as_sent:
+        return tuple(v for v in f.values if v == v.lower())
+    return f.values or None
+
+
+def _eq_candidates(
+    catalog: PropertyCatalog, store: Any, object_type: str, groups: list[list[Filter]]
+) -> list[Record] | None:
+    """Records that can match, from the equality indexes: every filter group must hold an EQ/IN on a
+    string property (that group can only match records holding one of those values); None otherwise."""
+    groups = [g for g in groups if g]
+    if not groups:
+        return None
+    found: dict[str, Record] = {}
+    for group in groups:
+        pinned = next(((f, v) for f in group if (v := _eq_values(catalog, object_type, f)) is not None), None)
+        if pinned is None:
+            return None
+        hits = store.search_view.eq_candidates(object_type, pinned[0].property_name, pinned[1])
+        if hits is None:
+            return None
+        for r in hits:
+            found[r.id] = r
+    return sorted(found.values(), key=lambda r: (int(r.id), "") if r.id.isdigit() else (0, r.id))
+
+
+def search_store(
+    catalog: PropertyCatalog,
+    store: Any,
+    object_type: str,
+    groups: list[list[Filter]],
+    sort: Sort | None,
+    query: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[Record], int]:
+    """A search as the API answers it: over what the index holds now (index lag), through the
+    lastmodifieddate index or the equality indexes when the filters allow, else by a scan."""
+    lagging = store.search_view.visible(object_type)
+    if lagging is not None:
+        return run_page(catalog, lagging, object_type, groups, sort, query, offset, limit)
+    fast = run_page_indexed(store, object_type, groups, sort, query, offset, limit)
+    if fast is not None:
+        return fast
+    candidates = _eq_candidates(catalog, store, object_type, groups)
+    records = candidates if candidates is not None else store.all(object_type)
+    return run_page(catalog, records, object_type, groups, sort, query, offset, limit)

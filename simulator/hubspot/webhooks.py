@@ -222,10 +222,12 @@ class WebhookDispatcher:
             body["propertyName"] = event.property_name
             body["propertyValue"] = event.property_value if event.property_value is not None else ""
         elif event.kind == "merge":
+            # A merge into a new record carries the old primary's id in property_value (records.py).
+            primary = event.property_value if event.property_name == "primaryObjectId" else event.object_id
             body.update(
                 {
-                    "primaryObjectId": _num(event.object_id),
-                    "mergedObjectIds": [_num(i) for i in event.related_ids],
+                    "primaryObjectId": _num(primary or event.object_id),
+                    "mergedObjectIds": [_num(i) for i in event.related_ids if i != primary],
                     "newObjectId": _num(event.object_id),
                     "numberOfPropertiesMoved": 0,
                 }

@@ -146,8 +146,11 @@ def master_record(obj: str) -> FieldDef:
     return ro(ref("MasterRecordId", [obj], "MasterRecord", "Master Record ID"))
 
 
-def owner() -> FieldDef:
-    # Real orgs: referenceTo ["Group","User"] (queues); the fake has no queues.
+def owner(queues: bool = False) -> FieldDef:
+    """OwnerId. Where queues can own records (Lead), real orgs describe it as polymorphic:
+    referenceTo ["Group", "User"], polymorphicForeignKey and namePointing true (Object Reference,
+    Lead: "OwnerId ... Type reference ... ID of the owner of the lead", owner is a user or a queue).
+    The fake has no queues: writes and SOQL traversal still resolve users only."""
     return FieldDef(
         name="OwnerId",
         label="Owner ID",
@@ -157,6 +160,8 @@ def owner() -> FieldDef:
         relationship_name="Owner",
         nillable=False,
         defaulted_on_create=True,
+        describe_reference_to=("Group", "User") if queues else None,
+        name_pointing=queues,
     )
 
 
@@ -340,7 +345,7 @@ def _objects() -> list[ObjectDef]:
         pick("Rating", RATINGS),
         number("AnnualRevenue", 18, 0, "Annual Revenue", kind="currency"),
         integer("NumberOfEmployees", 8, "Employees"),
-        owner(),
+        owner(queues=True),
         *opt_outs(),
         ro(boolean("IsConverted", "Converted")),
         ro(date("ConvertedDate", "Converted Date")),

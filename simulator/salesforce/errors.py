@@ -28,6 +28,13 @@ def not_found() -> SalesforceError:
     return SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
 
 
+def api_version_retired(version: str) -> SalesforceError:
+    """410 GONE for a retired API version (REST API Developer Guide, "API End-of-Life": "If you
+    request any resource or use an operation from a retired API version, REST API returns the 410:GONE
+    error code"). The body's wording is assumed (no captured traffic)."""
+    return SalesforceError(410, "GONE", f"API version {version} has been retired and is no longer available")
+
+
 def invalid_session() -> SalesforceError:
     return SalesforceError(401, "INVALID_SESSION_ID", "Session expired or invalid")
 

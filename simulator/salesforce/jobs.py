@@ -2,8 +2,13 @@
 SOQL snapshot read back as CSV pages). Pure store and processing, no HTTP: `api/bulk2.py` parses
 requests and serialises what this module holds.
 
-Processing is synchronous and deterministic: an ingest job is processed when it is closed
-(`UploadComplete`), a query job when it is created; the first GET already sees `JobComplete`.
+Pace (setting `bulk_seconds_per_1000_rows`, 0 by default in-process): with 0, an ingest job is
+processed when it is closed and a query job when it is created, and the first GET sees `JobComplete`.
+Above 0, a job moves through `UploadComplete` -> `InProgress` -> `JobComplete` (or `Failed`) on the
+sandbox clock, taking that many seconds per 1,000 rows, as real jobs take time and polling code must
+wait for them (Bulk API 2.0 guide, "Get Information About a Job": UploadComplete, InProgress,
+JobComplete, Failed, Aborted); the writes of an ingest job happen when it completes, and it can be
+aborted until then. Jobs advance whenever the org answers a request or the clock is advanced.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from simulator.salesforce import ids
@@ -61,6 +66,8 @@ class IngestJob:
     failures: list[tuple[str, str, list[str]]] = field(default_factory=list)
     unprocessed: list[list[str]] = field(default_factory=list)
     processing_ms: int = 0
+    queued_at: datetime | None = None  # paced jobs: closed at ...
+    due_at: datetime | None = None  # ... and complete at (None: not paced, or done)
 
     @property
     def processed(self) -> int:
@@ -109,6 +116,8 @@ class QueryJob:
     modstamp: datetime | None = None
     error_message: str | None = None
     record_ids: list[str] = field(default_factory=list)  # the snapshot, in result order
+    queued_at: datetime | None = None
+    due_at: datetime | None = None
 
     def info(self, full: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -163,6 +172,12 @@ class JobStore:
 
     def get_query(self, job_id: str) -> QueryJob | None:
         return self.query.get(_canon(job_id))
+
+    def advance(self, backend: SalesforceBackend, now: datetime) -> None:
+        """Move paced jobs along the sandbox clock (cheap when none is pending)."""
+        for job in [*self.ingest.values(), *self.query.values()]:
+            if job.due_at is not None and job.state in (UPLOAD_COMPLETE, IN_PROGRESS):
+                advance_job(job, backend, now)
 
     # --- snapshots ----------------------------------------------------------------------------------
     def dump(self) -> dict[str, Any]:
@@ -237,6 +252,8 @@ def _dump_query(j: QueryJob) -> dict[str, Any]:
 def _dump_origin(j: IngestJob | QueryJob) -> dict[str, Any]:
     """A job's object, who created it and when, its API version and CSV dialect (snapshot keys)."""
     return {
+        "queuedAt": j.queued_at.astimezone(UTC).isoformat() if j.queued_at else None,
+        "dueAt": j.due_at.astimezone(UTC).isoformat() if j.due_at else None,
         "object": j.object,
         "createdBy": j.created_by,
         "createdDate": j.created_date.astimezone(UTC).isoformat(),
@@ -249,6 +266,8 @@ def _dump_origin(j: IngestJob | QueryJob) -> dict[str, Any]:
 def _load_origin(d: dict[str, Any]) -> dict[str, Any]:
     """The constructor arguments `_dump_origin` saved."""
     return {
+        "queued_at": _parse(d["queuedAt"]) if d.get("queuedAt") else None,
+        "due_at": _parse(d["dueAt"]) if d.get("dueAt") else None,
         "object": d["object"],
         "created_by": d["createdBy"],
         "created_date": _parse(d["createdDate"]),
@@ -342,6 +361,34 @@ def error_text(err: SalesforceError) -> str:
         code, message = "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id"
     fields = ",".join(err.fields)
     return f"{code}:{message}:{fields + ' ' if fields else ''}--"
+
+
+# --- pace -------------------------------------------------------------------------------------------
+def pace(job: IngestJob | QueryJob, rows: int, seconds_per_1000: float, now: datetime) -> bool:
+    """Schedule a job closed (ingest) or created (query) at `now`: True when it is paced."""
+    if seconds_per_1000 <= 0:
+        return False
+    job.state = UPLOAD_COMPLETE
+    job.queued_at = now
+    job.due_at = now + timedelta(seconds=seconds_per_1000 * max(rows, 1) / 1000)
+    return True
+
+
+def advance_job(job: IngestJob | QueryJob, backend: SalesforceBackend, now: datetime) -> None:
+    """UploadComplete for the first quarter of its time (queued), InProgress until due, then done."""
+    assert job.queued_at is not None and job.due_at is not None
+    if now >= job.due_at:
+        due = job.due_at
+        job.due_at = None
+        if isinstance(job, IngestJob):
+            process_ingest(job, backend, due)
+        else:
+            job.state = JOB_COMPLETE
+            job.modstamp = due
+        return
+    if now >= job.queued_at + (job.due_at - job.queued_at) / 4 and job.state != IN_PROGRESS:
+        job.state = IN_PROGRESS
+        job.modstamp = now
 
 
 # --- processing -------------------------------------------------------------------------------------

@@ -785,6 +785,7 @@ class SalesforceBackend:
     def on_clock_advanced(self) -> None:
         self.purge_recycle_bin()
         self._roll_api_day()
+        self.jobs.advance(self, self.now())
 
     # --- lead conversion and merge (control API) -----------------------------------------------------
     def convert_lead(

@@ -68,6 +68,10 @@ class FieldDef:
     relationship_name: str | None = None
     cascade_delete: bool = False
     formula: str | None = None  # a formula field's expression (calculated=True; see formula.py)
+    # What describe reports when it differs from what the fake resolves: Lead.OwnerId points at
+    # ["Group", "User"] (queues) in real orgs, while SOQL traversal here follows User only.
+    describe_reference_to: tuple[str, ...] | None = None
+    name_pointing: bool = False
 
     @property
     def soap_type(self) -> str:
@@ -105,6 +109,7 @@ class FieldDef:
             "calculatedFormula": self.formula,
             "cascadeDelete": self.cascade_delete,
             "caseSensitive": self.case_sensitive,
+            "compoundFieldName": None,
             "createable": self.createable and editable,
             "custom": self.custom,
             "defaultValue": self.default if self.type == "boolean" else None,
@@ -124,10 +129,11 @@ class FieldDef:
             "nillable": self.nillable,
             "permissionable": self.nillable and not self.calculated and self.writable,
             "picklistValues": picklist,
-            "polymorphicForeignKey": len(self.reference_to) > 1,
+            "namePointing": self.name_pointing,
+            "polymorphicForeignKey": len(self.describe_reference_to or self.reference_to) > 1,
             "precision": self.precision,
             "referenceTargetField": None,
-            "referenceTo": list(self.reference_to),
+            "referenceTo": list(self.describe_reference_to or self.reference_to),
             "relationshipName": self.relationship_name,
             "relationshipOrder": None,
             "restrictedPicklist": self.restricted_picklist,
@@ -491,7 +497,7 @@ class Schema:
                 "defaultImplementation": None,
                 "extendedBy": None,
                 "extendsInterfaces": None,
-                "fields": [f.describe(f.name not in readonly) for f in obj.fields.values()],
+                "fields": with_compound_fields([f.describe(f.name not in readonly) for f in obj.fields.values()]),
                 "implementedBy": None,
                 "implementsInterfaces": None,
                 "listviewable": None,
@@ -546,3 +552,45 @@ def _plural_relationship(child: str) -> str:
 
 def with_changes(fd: FieldDef, **changes: Any) -> FieldDef:
     return replace(fd, **changes)
+
+
+ADDRESS_PARTS = ("Street", "City", "State", "PostalCode", "Country")
+NAME_PARTS = ("Salutation", "FirstName", "MiddleName", "LastName", "Suffix")
+
+
+def _address_field(prefix: str, label: str) -> dict[str, Any]:
+    """The compound address field real orgs describe beside its parts (type address, read-only)."""
+    name = f"{prefix}Address"
+    return {
+        "aggregatable": False, "autoNumber": False, "byteLength": 0, "calculated": False,
+        "calculatedFormula": None, "cascadeDelete": False, "caseSensitive": False, "compoundFieldName": None,
+        "createable": False, "custom": False, "defaultValue": None, "defaultValueFormula": None,
+        "defaultedOnCreate": False, "dependentPicklist": False, "digits": 0, "externalId": False,
+        "filterable": True, "groupable": False, "htmlFormatted": False, "idLookup": False,
+        "label": f"{label} Address".strip(), "length": 0, "name": name, "nameField": False, "namePointing": False,
+        "nillable": True, "permissionable": False, "picklistValues": [], "polymorphicForeignKey": False,
+        "precision": 0, "referenceTargetField": None, "referenceTo": [], "relationshipName": None,
+        "relationshipOrder": None, "restrictedPicklist": False, "scale": 0, "soapType": "urn:address",
+        "sortable": False, "type": "address", "unique": False, "updateable": False,
+    }
+
+
+def with_compound_fields(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Describe as real orgs give it (Object Reference, "Compound Fields"): each address part names its
+    compound (`MailingStreet` -> `MailingAddress`, Lead `Street` -> `Address`), which follows the parts
+    as a field of type `address`; a person's name parts name `Name`."""
+    names = {f["name"] for f in fields}
+    out: list[dict[str, Any]] = []
+    for f in fields:
+        name = f["name"]
+        part = next((p for p in ADDRESS_PARTS if name.endswith(p) and f"{name[: -len(p)]}Street" in names
+                     and f"{name[: -len(p)]}Country" in names), None)
+        if part is not None:
+            f["compoundFieldName"] = f"{name[: -len(part)]}Address"
+        elif name in NAME_PARTS and "Name" in names and "LastName" in names:
+            f["compoundFieldName"] = "Name"
+        out.append(f)
+        if part == "Country" and f"{name[: -len(part)]}Address" not in names:
+            prefix = name[: -len(part)]
+            out.append(_address_field(prefix, f["label"][: -len("Country")].strip()))
+    return out

@@ -8,6 +8,7 @@ from typing import Any
 from simulator.core.errors import ApiError
 from simulator.core.service import Ctx, Route, Service
 from simulator.salesforce import errors
+from simulator.salesforce.jackson import parse_error_message
 from simulator.salesforce.models import SalesforceBackend
 from simulator.salesforce.urls import ROUTES
 
@@ -19,6 +20,9 @@ class SalesforceService(Service):
     routes = ROUTES
     default_settings: dict[str, Any] = {
         "daily_api_requests": 15000,  # DailyApiRequests.Max; spent -> 403 REQUEST_LIMIT_EXCEEDED
+        # Bulk API 2.0 jobs take this long per 1,000 rows on the sandbox clock (0: done at once);
+        # `hubforce serve` sets 2 (README "Readings of the spec: the fakes").
+        "bulk_seconds_per_1000_rows": 0,
     }
 
     def create_backend(self, sandbox: Any) -> SalesforceBackend:
@@ -29,6 +33,9 @@ class SalesforceService(Service):
         n = settings.get("daily_api_requests")
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise ValueError("salesforce.daily_api_requests must be a non-negative integer")
+        pace = settings.get("bulk_seconds_per_1000_rows")
+        if isinstance(pace, bool) or not isinstance(pace, int | float) or pace < 0:
+            raise ValueError("salesforce.bulk_seconds_per_1000_rows must be a non-negative number")
         return settings
 
     def authenticate(self, ctx: Ctx) -> None:
@@ -56,6 +63,7 @@ class SalesforceService(Service):
         if not route.public:
             backend.count_api_request()
         ctx.response_headers[LIMIT_HEADER] = backend.limit_info()
+        backend.jobs.advance(backend, backend.now())  # paced Bulk API 2.0 jobs due by now
 
     def unrouted_headers(self, sandbox: Any) -> dict[str, str]:
         """404/405 answered by the router still report the day's API usage, like every response."""
@@ -69,8 +77,8 @@ class SalesforceService(Service):
             return errors.generic(405, _method_not_allowed_message() or message)
         return errors.generic(status, message)
 
-    def malformed_json_error(self, detail: str) -> ApiError:
-        return errors.json_parser_error(detail)
+    def malformed_json_error(self, detail: str, raw: bytes = b"", exc: BaseException | None = None) -> ApiError:
+        return errors.json_parser_error(parse_error_message(raw, exc))
 
     def fault_error(self, status: int) -> ApiError:
         """An injected fault answers with what real orgs send for that status."""

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from simulator.core.service import Route
-from simulator.salesforce.api import bulk2, composite, login, misc, query, sobjects
+from simulator.salesforce.api import bulk2, composite, composite_graph, login, misc, query, sobjects
 
 ROUTES: list[Route] = [
     *login.ROUTES,
     *misc.ROUTES,
     *query.ROUTES,
+    *composite_graph.ROUTES,
     *composite.ROUTES,
     *bulk2.ROUTES,
     *sobjects.ROUTES,  # last: its `<object>/<id>` rules are the most generic

@@ -34,7 +34,9 @@ def parse_datetime(text: str) -> datetime:
         return datetime(int(d[1]), int(d[2]), int(d[3]), tzinfo=UTC)
     year, month, day, hour, minute = (int(m[i]) for i in range(1, 6))
     second = int(m[6] or 0)
-    micro = int((m[7] or "0")[:6].ljust(6, "0"))
+    # Salesforce keeps milliseconds: digits beyond the third are dropped on the way in, so the
+    # stored value is exactly the one every response shows.
+    micro = int((m[7] or "0")[:3].ljust(3, "0")) * 1000
     tz = UTC
     if m[8] and m[8] != "Z":
         off = m[8].replace(":", "")

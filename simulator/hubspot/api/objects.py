@@ -386,7 +386,8 @@ def batch_update(ctx: Ctx, object_type: str) -> Response:
     keys = [_id_of(_input_object(item, i).get("id")) for i, item in enumerate(inputs)]
     dupes = sorted({k for k in keys if keys.count(k) > 1})
     if dupes:
-        raise validation(f"Duplicate IDs found in batch input: {dupes}. IDs must be unique")
+        # Java's list text, as HubSpot prints it: [101, 102] (not Python's ['101', '102'])
+        raise validation(f"Duplicate IDs found in batch input: [{', '.join(dupes)}]. IDs must be unique")
     planned: list[tuple[Record, dict[str, str]]] = []
     missing: list[str] = []
     for item, key in zip(inputs, keys, strict=True):

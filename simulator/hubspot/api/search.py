@@ -27,13 +27,18 @@ def _text(value: Any, what: str) -> str | None:
     raise validation(f"Invalid input JSON: {what} must be a string")
 
 
-def parse_filters(body: dict[str, Any]) -> list[list[search.Filter]]:
+def parse_filters(
+    body: dict[str, Any],
+    limits: tuple[int, int, int] = (search.MAX_GROUPS, search.MAX_FILTERS_PER_GROUP, search.MAX_FILTERS),
+    in_lowercase_only: bool = False,
+) -> list[list[search.Filter]]:
+    max_groups, max_per_group, max_total = limits
     raw_groups = body.get("filterGroups") or []
     if not isinstance(raw_groups, list):
         raise validation("Invalid input JSON: `filterGroups` must be an array")
-    if len(raw_groups) > search.MAX_GROUPS:
+    if len(raw_groups) > max_groups:
         raise validation(
-            f"Too many filter groups: the limit is {search.MAX_GROUPS}, found {len(raw_groups)}."
+            f"Too many filter groups: the limit is {max_groups}, found {len(raw_groups)}."
         )
     groups: list[list[search.Filter]] = []
     total = 0
@@ -41,9 +46,9 @@ def parse_filters(body: dict[str, Any]) -> list[list[search.Filter]]:
         if not isinstance(g, dict) or not isinstance(g.get("filters", []), list):
             raise validation("Invalid input JSON: each filter group must be an object with a `filters` array")
         filters = g.get("filters", [])
-        if len(filters) > search.MAX_FILTERS_PER_GROUP:
+        if len(filters) > max_per_group:
             raise validation(
-                f"Too many filters in a filter group: the limit is {search.MAX_FILTERS_PER_GROUP}, "
+                f"Too many filters in a filter group: the limit is {max_per_group}, "
                 f"found {len(filters)}."
             )
         total += len(filters)
@@ -64,12 +69,13 @@ def parse_filters(body: dict[str, Any]) -> list[list[search.Filter]]:
                     _text(f.get("value"), "filter value"),
                     _text(f.get("highValue"), "filter highValue"),
                     tuple(t for v in values if (t := _text(v, "filter values")) is not None),
+                    values_as_sent=in_lowercase_only and op in ("IN", "NOT_IN"),
                 )
             )
         groups.append(group)
-    if total > search.MAX_FILTERS:
+    if total > max_total:
         raise validation(
-            f"Too many filters: the limit is {search.MAX_FILTERS} across all filter groups, found {total}."
+            f"Too many filters: the limit is {max_total} across all filter groups, found {total}."
         )
     return groups
 
@@ -120,19 +126,12 @@ def do_search(ctx: Ctx, object_type: str) -> Response:
     query = body.get("query")
     if query is not None and not isinstance(query, str):
         raise validation("Invalid input JSON: `query` must be a string")
-    groups = parse_filters(body)
+    limits = ctx.backend.settings.get("search_filter_limits") or search.DEFAULT_LIMITS
+    groups = parse_filters(body, tuple(limits), bool(ctx.backend.settings.get("search_in_lowercase_only")))
     sort = parse_sort(body)
     props = str_list(body.get("properties"), "properties")
-    fast = search.run_page_indexed(ctx.backend.records, object_type, groups, sort, query, after, limit)
-    page, total = fast if fast is not None else search.run_page(
-        ctx.backend.properties,
-        ctx.backend.records.all(object_type),
-        object_type,
-        groups,
-        sort,
-        query,
-        after,
-        limit,
+    page, total = search.search_store(
+        ctx.backend.properties, ctx.backend.records, object_type, groups, sort, query, after, limit
     )
     out: dict[str, Any] = {"total": total, "results": [record_json(ctx, r, props) for r in page]}
     if after + limit < total and after + limit < MAX_RESULTS:

@@ -20,10 +20,17 @@ def _hooks(ctx: Ctx) -> WebhookDispatcher:
     return ctx.backend.webhooks
 
 
-def _app(app_id: str) -> int:
+def _app(ctx: Ctx, app_id: str) -> int:
+    """The app id of the path, which must be one of the developer account's apps: the management
+    API is per app (`/webhooks/v3/{appId}/...`, authenticated by that developer account's key), and
+    subscriptions made under any other id would never belong to the app that receives the events."""
     if not app_id.isdigit():
         raise validation(f"appId must be numeric, got {app_id!r}")
-    return int(app_id)
+    app = int(app_id)
+    if app not in ctx.backend.settings.get("developer_app_ids", ()):
+        # Assumed wording and status (no captured traffic): the app is not found for this developer key.
+        raise HubSpotError(404, "OBJECT_NOT_FOUND", f"App {app} not found for this developer account")
+    return app
 
 
 def _object(body: Any) -> dict[str, Any]:
@@ -33,21 +40,21 @@ def _object(body: Any) -> dict[str, Any]:
 
 
 def get_settings(ctx: Ctx, app_id: str) -> Response:
-    return json_response(_hooks(ctx).get_settings(_app(app_id)))
+    return json_response(_hooks(ctx).get_settings(_app(ctx, app_id)))
 
 
 def put_settings(ctx: Ctx, app_id: str) -> Response:
     body = _object(ctx.json_body())
-    return json_response(_hooks(ctx).configure(_app(app_id), body.get("targetUrl"), body.get("throttling")))
+    return json_response(_hooks(ctx).configure(_app(ctx, app_id), body.get("targetUrl"), body.get("throttling")))
 
 
 def clear_settings(ctx: Ctx, app_id: str) -> Response:
-    _hooks(ctx).clear_settings(_app(app_id))
+    _hooks(ctx).clear_settings(_app(ctx, app_id))
     return json_response(None, 204)
 
 
 def list_subscriptions(ctx: Ctx, app_id: str) -> Response:
-    app = _app(app_id)
+    app = _app(ctx, app_id)
     subs = sorted((s for s in _hooks(ctx).subscriptions.values() if s.app_id == app), key=lambda s: s.id)
     return json_response({"results": [s.to_json() for s in subs]})
 
@@ -55,27 +62,27 @@ def list_subscriptions(ctx: Ctx, app_id: str) -> Response:
 def create_subscription(ctx: Ctx, app_id: str) -> Response:
     body = _object(ctx.json_body())
     sub = _hooks(ctx).create_subscription(
-        _app(app_id), body.get("eventType"), body.get("propertyName"), body.get("active", True)
+        _app(ctx, app_id), body.get("eventType"), body.get("propertyName"), body.get("active", True)
     )
     return json_response(sub.to_json(), 201)
 
 
 def get_subscription(ctx: Ctx, app_id: str, subscription_id: str) -> Response:
-    return json_response(_hooks(ctx).subscription(_app(app_id), subscription_id).to_json())
+    return json_response(_hooks(ctx).subscription(_app(ctx, app_id), subscription_id).to_json())
 
 
 def patch_subscription(ctx: Ctx, app_id: str, subscription_id: str) -> Response:
     body = _object(ctx.json_body())
-    return json_response(_hooks(ctx).set_active(_app(app_id), subscription_id, body.get("active")).to_json())
+    return json_response(_hooks(ctx).set_active(_app(ctx, app_id), subscription_id, body.get("active")).to_json())
 
 
 def delete_subscription(ctx: Ctx, app_id: str, subscription_id: str) -> Response:
-    _hooks(ctx).delete_subscription(_app(app_id), subscription_id)
+    _hooks(ctx).delete_subscription(_app(ctx, app_id), subscription_id)
     return json_response(None, 204)
 
 
 def batch_update(ctx: Ctx, app_id: str) -> Response:
-    app = _app(app_id)
+    app = _app(ctx, app_id)
     body = _object(ctx.json_body())
     inputs = body.get("inputs")
     if not isinstance(inputs, list):

@@ -80,6 +80,10 @@ def _new_job_fields(ctx: Ctx, api_version: str, delimiter: str, line_ending: str
     }
 
 
+def _pace(ctx: Ctx) -> float:
+    return float(ctx.sandbox.settings["salesforce"].get("bulk_seconds_per_1000_rows", 0) or 0)
+
+
 def _existing(job: JobT | None) -> JobT:
     if job is None:
         raise errors.not_found()
@@ -173,10 +177,12 @@ def ingest_job(ctx: Ctx, version: str, job_id: str) -> Response:
             raise invalid_state(f"Job is not in Open state (current state: {job.state})")
         job.state = jobs.UPLOAD_COMPLETE
         shown = job.info(full=False)  # the PATCH answers with the state it was asked for
-        jobs.process_ingest(job, backend, now)
+        if not jobs.pace(job, len(job.rows), _pace(ctx), now):
+            jobs.process_ingest(job, backend, now)
         return json_response(shown)
     if state == jobs.ABORTED:
         _abort(job, now)
+        job.due_at = None  # a paced job aborted before it completed writes nothing
         job.unprocessed = job.rows
         job.rows = []
         return json_response(job.info(full=False))
@@ -271,6 +277,7 @@ def query_root(ctx: Ctx, version: str) -> Response:
         record_ids=[str(r.record_id) for r in result.records],
     )
     store.query[job.id] = job
+    jobs.pace(job, len(job.record_ids), _pace(ctx), job.created_date)
     shown = job.info(full=False)
     shown["state"] = jobs.UPLOAD_COMPLETE  # what the create call reports; the job is done by the first GET
     return json_response(shown)
@@ -293,6 +300,7 @@ def query_job(ctx: Ctx, version: str, job_id: str) -> Response:
     if state != jobs.ABORTED:
         raise invalid_state(f"Invalid state for a query job: {state}")
     _abort(job, _backend(ctx).now())
+    job.due_at = None
     return json_response(job.info(full=False))
 
 

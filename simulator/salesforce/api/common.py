@@ -11,8 +11,13 @@ from simulator.core.service import Ctx
 from simulator.salesforce import errors
 
 DATA = "/services/data/v<version>"
-_VERSION = re.compile(r"^(\d{2})\.0$")
-MIN_VERSION, MAX_VERSION = 20, 62
+_VERSION = re.compile(r"^(\d{1,2})\.0$")
+# Served versions: 31.0 (Summer '14) to 68.0 (Winter '27, the current release). 7.0-20.0 were retired
+# in Summer '22 and 21.0-30.0 in Summer '25 ("Salesforce Platform API Versions 21.0 through 30.0
+# Retirement", help.salesforce.com 000354473): requests to them get 410 GONE and the versions list
+# no longer shows them.
+MIN_VERSION, MAX_VERSION = 31, 68
+FIRST_RETIRED = 7
 SEASONS = ("Winter", "Spring", "Summer")
 
 
@@ -32,6 +37,8 @@ def versions() -> list[dict[str, str]]:
 def check_version(version: str) -> str:
     """The path's API version (`59.0`) or 404 NOT_FOUND as the real API answers `/services/data/v99.0/...`."""
     m = _VERSION.match(version or "")
+    if m is not None and FIRST_RETIRED <= int(m[1]) < MIN_VERSION:
+        raise errors.api_version_retired(version)
     if m is None or not MIN_VERSION <= int(m[1]) <= MAX_VERSION:
         raise errors.not_found()
     return version

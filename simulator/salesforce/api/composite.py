@@ -549,6 +549,16 @@ def composite(ctx: Ctx, version: str) -> Response:
             f"A composite request cannot contain more than {MAX_SUBREQUESTS} subrequests",
         )
     subs = _parse_composite(reqs)
+    out, _ = run_composite(ctx, subs, all_or_none)
+    return json_response({"compositeResponse": out})
+
+
+def run_composite(
+    ctx: Ctx, subs: list[tuple[str, str, Any, bool, dict[str, str], str]], all_or_none: bool
+) -> tuple[list[dict[str, Any]], bool]:
+    """Run parsed composite subrequests in one transaction; (responses, True when nothing was
+    rolled back). With all_or_none, the first failure rolls everything back (/composite/graph runs
+    each graph this way)."""
     backend = _backend(ctx)
     done: dict[str, tuple[int, Any]] = {}
     out: list[dict[str, Any]] = []
@@ -596,7 +606,7 @@ def composite(ctx: Ctx, version: str) -> Response:
                     }
                 )
         out = halted
-    return json_response({"compositeResponse": out})
+    return out, failed_at is None
 
 
 def _parse_composite(reqs: list[Any]) -> list[tuple[str, str, Any, bool, dict[str, str], str]]:

@@ -76,6 +76,12 @@ def record(ctx: Ctx, version: str, obj: str, rid: str) -> Response:
         raise errors.not_found()
     method = ctx.request.method
     if method == "GET":
+        if not ids.is_id_shaped(rid):
+            # Not an id at all: Salesforce reads the segment as an external-id field name and answers
+            # 404 "Provided external ID field does not exist or is not accessible: <segment>" (real
+            # traffic: restforce/restforce#376, #182). A well-formed id of another object keeps
+            # 400 MALFORMED_ID "<Label> ID: id value of incorrect type: <id>".
+            raise errors.external_id_field_not_found(rid)
         rec = backend.get(o.name, rid)
         fields = ctx.arg_list("fields") or None
         return json_response(backend.to_json(o, rec, fields, v))

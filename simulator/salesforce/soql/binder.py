@@ -51,9 +51,12 @@ class BoundPath:
     hops: tuple[Hop, ...]
     field: FieldLike
     root: str
+    func: str | None = None  # a date function over the field (WHERE only): the value is its result
 
     @property
     def type(self) -> str:
+        if self.func is not None:
+            return "date" if self.func == "DAY_ONLY" else "int"
         return self.field.type
 
     @property
@@ -198,7 +201,12 @@ class _Binder:
         field = self.schema.resolve_field(obj, parts[-1])
         if field is None:
             raise self.err(E.INVALID_FIELD, E.no_such_column(parts[-1], obj), fp.pos)
-        return BoundPath(tuple(hops), field, root)
+        if fp.func is not None:
+            wanted = ("datetime",) if fp.func in ("DAY_ONLY", "HOUR_IN_DAY") else ("date", "datetime")
+            if field.type not in wanted:
+                kind = "dateTime" if wanted == ("datetime",) else "date or dateTime"
+                raise self.err(E.MALFORMED_QUERY, f"{fp.func} can only be used with a {kind} field: {field.name}", fp.pos)
+        return BoundPath(tuple(hops), field, root, fp.func)
 
     # --- literals ------------------------------------------------------------------------------------
     def type_error(self, bp: BoundPath, lit: Literal) -> E.SoqlError:

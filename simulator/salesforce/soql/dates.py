@@ -7,6 +7,7 @@ Definitions follow the SOQL "Date Formats and Date Literals" reference.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 RANGE_LITERALS = frozenset(
@@ -120,3 +121,26 @@ def date_range(name: str, n: int | None, today: date) -> tuple[date, date]:
 def start_of_day(d: date) -> datetime:
     """Midnight UTC at the start of `d` (aware)."""
     return datetime.combine(d, time.min, tzinfo=UTC)
+
+
+def date_function(name: str) -> Callable[[date | datetime], int | date]:
+    """SOQL date functions (SOQL reference, "Date Functions") over a date or an aware datetime, in
+    the user's time zone (UTC here, see above). DAY_IN_WEEK: 1 = Sunday; WEEK_IN_MONTH: days 1-7 are
+    week 1; WEEK_IN_YEAR: January 1-7 are week 1."""
+
+    def day(v: date | datetime) -> date:
+        return v.astimezone(UTC).date() if isinstance(v, datetime) else v
+
+    table: dict[str, Callable[[date | datetime], int | date]] = {
+        "CALENDAR_MONTH": lambda v: day(v).month,
+        "CALENDAR_QUARTER": lambda v: (day(v).month - 1) // 3 + 1,
+        "CALENDAR_YEAR": lambda v: day(v).year,
+        "DAY_IN_MONTH": lambda v: day(v).day,
+        "DAY_IN_WEEK": lambda v: day(v).isoweekday() % 7 + 1,
+        "DAY_IN_YEAR": lambda v: day(v).timetuple().tm_yday,
+        "DAY_ONLY": day,
+        "HOUR_IN_DAY": lambda v: v.astimezone(UTC).hour if isinstance(v, datetime) else 0,
+        "WEEK_IN_MONTH": lambda v: (day(v).day - 1) // 7 + 1,
+        "WEEK_IN_YEAR": lambda v: (day(v).timetuple().tm_yday - 1) // 7 + 1,
+    }
+    return table[name]

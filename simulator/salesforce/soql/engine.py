@@ -22,6 +22,7 @@ from simulator.salesforce.soql.binder import (
     BoundQuery,
     BSet,
 )
+from simulator.salesforce.soql.dates import date_function
 from simulator.salesforce.soql.predicates import Compiler, Predicate, normalizer
 from simulator.salesforce.soql.results import QueryResult, Row, SelectedField
 from simulator.salesforce.soql.schema import NUMBER_TYPES
@@ -57,6 +58,10 @@ class _Context:
         return self.parents[key]
 
     def getter(self, bp: BoundPath) -> Callable[[Record], Any]:
+        if bp.func is not None:
+            raw = self.getter(BoundPath(bp.hops, bp.field, bp.root))
+            fn = date_function(bp.func)
+            return lambda rec: None if (v := raw(rec)) is None else fn(v)
         name = bp.field.name
         if not bp.hops:
             return lambda rec: rec.get(name)
@@ -89,7 +94,7 @@ def _eq_candidates(conjuncts: list[BoundCondition]) -> Iterator[tuple[str, list[
             vals = list(c.values)
         else:
             continue
-        if c.path.hops or c.path.type == "multipicklist":
+        if c.path.hops or c.path.func or c.path.type == "multipicklist":
             continue
         if any(v.is_null or v.is_range for v in vals):
             continue
@@ -118,7 +123,7 @@ class _Bounds:
 def _range_candidates(conjuncts: list[BoundCondition], compiler: Compiler) -> dict[str, _Bounds]:
     out: dict[str, _Bounds] = {}
     for c in conjuncts:
-        if not isinstance(c, BCompare) or c.path.hops or c.path.type not in RANGE_INDEX_TYPES:
+        if not isinstance(c, BCompare) or c.path.hops or c.path.func or c.path.type not in RANGE_INDEX_TYPES:
             continue
         if c.value.is_null or c.op in ("!=", "LIKE"):
             continue

@@ -20,6 +20,7 @@ class FieldPath:
 
     parts: tuple[str, ...]
     pos: Pos = field(default=NO_POS, compare=False)
+    func: str | None = None  # a date function applied in a WHERE comparison: CALENDAR_YEAR(CreatedDate)
 
     @property
     def text(self) -> str:

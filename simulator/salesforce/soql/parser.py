@@ -3,8 +3,12 @@
 Grammar (keywords case-insensitive)::
 
     query      := SELECT (COUNT '(' ')' | path (',' path)*) FROM ident
-                  [WHERE cond] [ORDER BY order (',' order)*] [LIMIT int] [OFFSET int]
-    path       := ident ('.' ident)*
+                  [WHERE cond] [WITH SECURITY_ENFORCED] [ORDER BY order (',' order)*] [LIMIT int]
+                  [OFFSET int] [FOR UPDATE]
+    path       := ident ('.' ident)* | TOLABEL '(' path ')'
+                  | DATE_FUNCTION '(' path ')'            -- in WHERE comparisons only
+    (other SOQL functions, TYPEOF, USING SCOPE, other WITH / FOR clauses and fiscal literals are
+    refused as "... is not supported by this sandbox")
     cond       := unary ((AND unary)* | (OR unary)*)     -- mixing AND/OR needs parentheses (as in SOQL)
     unary      := NOT unary | '(' cond ')' | path compare
     compare    := op literal | LIKE literal | [NOT] IN list | INCLUDES list | EXCLUDES list
@@ -70,6 +74,30 @@ RESERVED = frozenset(
         "BY",
     ]
 )
+# SOQL features the sandbox does not implement: each is refused with "<feature> is not supported by
+# this sandbox", not a MALFORMED_QUERY that reads like the user's mistake (issue 13).
+UNSUPPORTED_FUNCTIONS = frozenset(
+    [
+        "FORMAT", "CONVERTCURRENCY", "CONVERTTIMEZONE", "GROUPING", "DISTANCE", "GEOLOCATION",
+        "AVG", "SUM", "MIN", "MAX", "COUNT_DISTINCT", "FISCAL_MONTH", "FISCAL_QUARTER", "FISCAL_YEAR",
+    ]
+)
+# Date functions (SOQL reference, "Date Functions"): built in WHERE comparisons; in SELECT and GROUP
+# BY they belong to aggregate queries, which the sandbox does not implement.
+DATE_FUNCTIONS = frozenset(
+    [
+        "CALENDAR_MONTH", "CALENDAR_QUARTER", "CALENDAR_YEAR", "DAY_IN_MONTH", "DAY_IN_WEEK", "DAY_IN_YEAR",
+        "DAY_ONLY", "HOUR_IN_DAY", "WEEK_IN_MONTH", "WEEK_IN_YEAR",
+    ]
+)
+FISCAL_LITERALS = frozenset(
+    [
+        "LAST_FISCAL_QUARTER", "THIS_FISCAL_QUARTER", "NEXT_FISCAL_QUARTER",
+        "LAST_FISCAL_YEAR", "THIS_FISCAL_YEAR", "NEXT_FISCAL_YEAR",
+        "LAST_N_FISCAL_QUARTERS", "NEXT_N_FISCAL_QUARTERS", "N_FISCAL_QUARTERS_AGO", "N_FISCAL_QUARTERS_FROM_NOW",
+        "LAST_N_FISCAL_YEARS", "NEXT_N_FISCAL_YEARS", "N_FISCAL_YEARS_AGO", "N_FISCAL_YEARS_FROM_NOW",
+    ]
+)
 MAX_NESTING = 64  # parentheses / NOT depth; keeps hostile input far from Python's recursion limit
 MAX_PATH_DEPTH = 6  # Salesforce allows 5 levels of parent relationships plus the field
 
@@ -117,6 +145,9 @@ class _Parser:
             raise self.unexpected()
         return self.advance()
 
+    def unsupported(self, feature: str, tok: Token | None = None) -> SoqlError:
+        return self.fail(f"{feature} is not supported by this sandbox", tok)
+
     def nonneg_int(self) -> int:
         tok = self.peek()
         if tok.kind != lexer.NUMBER or not isinstance(tok.value, int) or tok.text[0] in "+-":
@@ -139,6 +170,8 @@ class _Parser:
             self.advance()
             is_count = True
         else:
+            if self.is_kw("TYPEOF"):
+                raise self.unsupported("TYPEOF")
             fields.append(self.path())
             while self.is_punct(","):
                 self.advance()
@@ -148,10 +181,13 @@ class _Parser:
         if obj_tok.kind != lexer.IDENT:
             raise self.unexpected()
         self.advance()
+        if self.is_kw("USING"):
+            raise self.unsupported("USING SCOPE")
         where = None
         if self.is_kw("WHERE"):
             self.advance()
             where = self.condition()
+        self.with_clause()
         order: list[OrderItem] = []
         if self.is_kw("ORDER"):
             self.advance()
@@ -169,6 +205,7 @@ class _Parser:
             self.advance()
             offset_pos = self.peek().pos
             offset = self.nonneg_int()
+        self.for_clause()
         if self.peek().kind != lexer.EOF:
             raise self.unexpected()
         return Query(
@@ -184,8 +221,60 @@ class _Parser:
             offset_pos=offset_pos,
         )
 
-    def path(self) -> FieldPath:
+    def with_clause(self) -> None:
+        """`WITH SECURITY_ENFORCED` checks that the user can read every field the query names and
+        fails the query otherwise (SOQL reference, "Filter SOQL Queries Using WITH SECURITY_ENFORCED").
+        The sandbox's integration user reads every field, so the check always passes: accepted, no-op."""
+        if not self.is_kw("WITH"):
+            return
+        with_tok = self.advance()
+        if self.is_kw("SECURITY_ENFORCED"):
+            self.advance()
+            return
+        shown = self.peek().text if self.peek().kind != lexer.EOF else ""
+        raise self.unsupported(f"WITH {shown}".strip(), with_tok)
+
+    def for_clause(self) -> None:
+        """`FOR UPDATE` locks the rows for the transaction; one REST call is one transaction, so the
+        lock is never observable through the API: accepted, no-op. FOR VIEW / FOR REFERENCE (which
+        update LastViewedDate / LastReferencedDate) are not built."""
+        if not self.is_kw("FOR"):
+            return
+        for_tok = self.advance()
+        if self.is_kw("UPDATE"):
+            self.advance()
+            return
+        shown = self.peek().text.upper() if self.peek().kind != lexer.EOF else ""
+        raise self.unsupported(f"FOR {shown}".strip(), for_tok)
+
+    def function(self, in_where: bool = False) -> FieldPath:
+        """`name(` in a field position: toLabel(field) is built (the sandbox's picklist labels are
+        their values, so it reads the field itself, under the field's name as Salesforce keys it);
+        the other SOQL functions are refused as unsupported; unknown names are the user's mistake."""
         tok = self.peek()
+        name = tok.text.upper()
+        if name == "TOLABEL":
+            self.advance()
+            self.advance()
+            inner = self.path()
+            self.expect_punct(")")
+            return inner
+        if name in DATE_FUNCTIONS:
+            if not in_where:
+                raise self.unsupported(f"{name}() outside WHERE (aggregate queries)", tok)
+            self.advance()
+            self.advance()
+            inner = self.path()
+            self.expect_punct(")")
+            return FieldPath(inner.parts, tok.pos, func=name)
+        if name in UNSUPPORTED_FUNCTIONS:
+            raise self.unsupported(f"{name}()", tok)
+        raise self.unexpected(self.peek(1))
+
+    def path(self, in_where: bool = False) -> FieldPath:
+        tok = self.peek()
+        if tok.kind == lexer.IDENT and self.is_punct("(", 1) and tok.text.upper() not in RESERVED:
+            return self.function(in_where)
         if tok.kind != lexer.IDENT or tok.text.upper() in RESERVED:
             if tok.kind == lexer.PUNCT and tok.text == "(" and self.is_kw("SELECT", 1):
                 raise self.fail("relationship sub-queries are not supported by this sandbox", tok)
@@ -252,7 +341,7 @@ class _Parser:
             self.depth -= 1
 
     def comparison(self) -> Condition:
-        fp = self.path()
+        fp = self.path(in_where=True)
         tok = self.peek()
         if tok.kind == lexer.OP:
             self.advance()
@@ -305,6 +394,8 @@ class _Parser:
             if word == "NULL":
                 self.advance()
                 return NullLit(tok.pos)
+            if word in FISCAL_LITERALS:
+                raise self.unsupported(f"fiscal date literal {word}", tok)
             if word in RANGE_LITERALS:
                 self.advance()
                 return DateRangeLit(word, None, tok.pos)

@@ -203,7 +203,30 @@ def test_batch_over_100_inputs_is_rejected(hs: Client) -> None:
     assert exc.value.status == 400 and json.loads(exc.value.body)["category"] == "VALIDATION_ERROR"
 
 
-def test_merge_archives_the_merged_contact_and_resolves_its_id(hs: Client) -> None:
+def test_merge_creates_a_new_record_both_old_ids_resolve_to(hs: Client) -> None:
+    # Developer changelog "Updated merge functionality for contacts and companies": "a new record
+    # with a new ID will be created for the resulting merged record ... both of the previous IDs will
+    # point to the resulting merged record"; the primary's values win. Knowledge base "Merge records"
+    # (Jan 2025): "For contacts and companies, you can create a new record with the merged email
+    # addresses" -- the secondary's email is free again.
+    a = new_contact(hs, "keep@example.com", firstname="Keep")
+    b = new_contact(hs, "gone@example.com", firstname="Gone", lastname="Last")
+    merged = hs.crm.contacts.basic_api.merge(
+        PublicMergeInput(primary_object_id=a.id, object_id_to_merge=b.id)
+    )
+    assert merged.id not in (a.id, b.id)
+    assert merged.properties["firstname"] == "Keep" and merged.properties["lastname"] == "Last"
+    assert merged.properties["email"] == "keep@example.com"
+    assert hs.crm.contacts.basic_api.get_by_id(a.id).id == merged.id
+    assert hs.crm.contacts.basic_api.get_by_id(b.id).id == merged.id
+    assert hs.crm.contacts.basic_api.get_by_id("keep@example.com", id_property="email").id == merged.id
+    assert [c.id for c in hs.crm.contacts.get_all()] == [merged.id]
+    again = new_contact(hs, "gone@example.com")  # the secondary's email is free for a new contact
+    assert again.id not in (a.id, b.id, merged.id)
+
+
+def test_merge_keeping_the_primary_id_under_the_older_reading(hs: Client, sandbox: Any) -> None:
+    sandbox.update_settings("hubspot", {"merge_new_id": False})
     a = new_contact(hs, "keep@example.com", firstname="Keep")
     b = new_contact(hs, "gone@example.com", firstname="Gone", lastname="Last")
     merged = hs.crm.contacts.basic_api.merge(

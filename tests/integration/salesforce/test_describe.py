@@ -57,8 +57,9 @@ def test_lead_describe_fields(sf) -> None:  # noqa: ANN001
     assert [p["value"] for p in status["picklistValues"] if p["defaultValue"]] == ["Open - Not Contacted"]
     assert "Closed - Converted" in [p["value"] for p in status["picklistValues"]]
     assert f["LeadSource"]["restrictedPicklist"] is False
+    # Leads can be owned by queues: real orgs describe ["Group", "User"] (test_describe_compound.py)
     assert (f["OwnerId"]["referenceTo"], f["OwnerId"]["relationshipName"], f["OwnerId"]["soapType"]) == (
-        ["User"],
+        ["Group", "User"],
         "Owner",
         "tns:ID",
     )

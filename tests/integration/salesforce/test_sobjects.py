@@ -57,10 +57,18 @@ def test_crud_round_trip(sf, sandbox: Sandbox) -> None:  # noqa: ANN001
 
 
 def test_unknown_ids_and_objects(sf) -> None:  # noqa: ANN001
-    with pytest.raises(SalesforceMalformedRequest) as info:
+    # Not an id at all: read as an external-id field name (real traffic, restforce/restforce#376:
+    # "NOT_FOUND: Provided external ID field does not exist or is not accessible: tmp_sf_5aecbe...").
+    with pytest.raises(SalesforceResourceNotFound) as info:
         sf.Lead.get("123")
+    assert info.value.content == [
+        {"message": "Provided external ID field does not exist or is not accessible: 123", "errorCode": "NOT_FOUND"}
+    ]
+    # A well-formed id of another object: MALFORMED_ID, on read and on write.
+    with pytest.raises(SalesforceMalformedRequest) as info:
+        sf.Lead.get("001A0000006Vm9rIAC")
     assert info.value.content[0]["errorCode"] == "MALFORMED_ID"
-    assert info.value.content[0]["message"] == "Lead ID: id value of incorrect type: 123"
+    assert info.value.content[0]["message"] == "Lead ID: id value of incorrect type: 001A0000006Vm9rIAC"
     with pytest.raises(SalesforceMalformedRequest):
         sf.Lead.update("001A0000006Vm9rIAC", {"Title": "x"})  # an Account id is not a Lead id
     with pytest.raises(SalesforceResourceNotFound) as info:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from simulator.core.clock import DEFAULT_VIRTUAL_START, Clock, iso_ms, parse_instant
+from simulator.core.clock import DEFAULT_VIRTUAL_START, Clock, iso_ms, parse_instant, to_ms
 from simulator.core.faults import FaultRegistry, FaultRuleError
 from simulator.core.journal import Journal, JournalEntry, JournalFilter
 from simulator.core.rng import SeededRandom
@@ -22,10 +22,25 @@ def test_virtual_clock_is_frozen_until_advanced() -> None:
 
 def test_wall_clock_moves_and_can_be_frozen() -> None:
     clock = Clock(virtual=False)
-    before = datetime.now(UTC)
+    before = to_ms(datetime.now(UTC))  # the clock ticks in whole milliseconds
     assert clock.now() >= before
     frozen = clock.freeze()
     assert clock.virtual and clock.now() == frozen
+
+
+def test_both_modes_tick_in_whole_milliseconds() -> None:
+    # Salesforce keeps dateTime values to the millisecond (REST shows `2024-05-01T10:00:00.123+0000`;
+    # SOAP API Developer Guide, "Primitive Data Types": dateTime) and HubSpot timestamps are epoch
+    # milliseconds: a clock with microseconds stores values no response can show (issue 13).
+    wall = Clock(virtual=False)
+    assert all(wall.now().microsecond % 1000 == 0 for _ in range(50))
+    virtual = Clock(virtual=True, start=datetime(2024, 5, 1, 10, 0, 0, 123456, tzinfo=UTC))
+    assert virtual.now().microsecond == 123000
+    virtual.advance(0.0004)
+    virtual.advance(0.0007)  # sub-millisecond steps add up; only what is shown is truncated
+    assert virtual.now().microsecond == 124000
+    wall.advance(0.0005)
+    assert wall.now().microsecond % 1000 == 0
 
 
 def test_instants_parse_iso_and_epoch_ms() -> None:

@@ -51,6 +51,9 @@ def test_lifecycle_events(backend: Any) -> None:
     ]
     b = records.create("contacts", {"email": "b@x.com"})
     seen.clear()
+    # The primary-keeps-its-id reading (merge_new_id off), so the lifecycle below goes on with `a`;
+    # the current API's new-record merge: test_merge_into_a_new_record below.
+    records.backend.sandbox.update_settings("hubspot", {"merge_new_id": False})
     records.merge("contacts", a.id, b.id)
     assert seen[-1].kind == "merge" and seen[-1].related_ids == (b.id,)
     assert records.get("contacts", b.id) is a and records.exists("contacts", b.id)
@@ -62,6 +65,28 @@ def test_lifecycle_events(backend: Any) -> None:
     assert seen[-1].kind == "restore" and records.get("contacts", a.id) is a
     records.gdpr_delete("contacts", a)
     assert seen[-1].kind == "privacyDeletion" and records.get("contacts", a.id, include_archived=True) is None
+
+
+def test_merge_into_a_new_record(backend: Any) -> None:
+    """Developer changelog "Updated merge functionality for contacts and companies"."""
+    records = backend.records
+    seen: list[Any] = []
+    backend.subscribe(seen.append)
+    a = records.create("contacts", {"email": "a@x.com", "firstname": "A"})
+    backend.sandbox.clock.advance(1)
+    records.update(a, {"firstname": "A2"})
+    b = records.create("contacts", {"email": "b@x.com", "lastname": "B"})
+    new = records.merge("contacts", a.id, b.id)
+    assert new.id not in (a.id, b.id) and a.archived and b.archived
+    assert seen[-1].kind == "merge" and seen[-1].object_id == new.id and seen[-1].related_ids == (a.id, b.id)
+    assert records.get("contacts", a.id) is new and records.get("contacts", b.id) is new
+    assert (new.properties["email"], new.properties["firstname"], new.properties["lastname"]) == ("a@x.com", "A2", "B")
+    assert new.properties["hs_merged_object_ids"] == f"{a.id};{b.id}"
+    assert [v for v, _ in new.property_history("firstname")] == ["A2", "A"]  # the primary's history came along
+    assert records.find_by_unique("contacts", "email", "b@x.com") is None
+    again = records.create("contacts", {"email": "b@x.com"})
+    third = records.merge("contacts", new.id, again.id)  # merging a merged record again
+    assert records.get("contacts", a.id) is third and records.get("contacts", new.id) is third
 
 
 def test_history_is_compact_until_changed(backend: Any) -> None:
@@ -177,13 +202,15 @@ def test_snapshot_round_trip_keeps_records_merges_and_custom_properties(backend:
     a = backend.records.create("contacts", {"email": "a@x.com", "tier": "gold"})
     b = backend.records.create("contacts", {"email": "b@x.com"})
     backend.records.update(a, {"firstname": "Z"})
-    backend.records.merge("contacts", a.id, b.id)
+    new = backend.records.merge("contacts", a.id, b.id)
     data = backend.dump()
     fresh = Sandbox(seed=99).backend("hubspot")
     fresh.load(data)
     got = fresh.records.get("contacts", b.id)
-    assert got is not None and got.id == a.id and got.properties["tier"] == "gold"
+    assert got is not None and got.id == new.id == fresh.records.get("contacts", a.id).id
+    assert got.properties["tier"] == "gold"
     assert [v for v, _ in got.property_history("firstname")] == ["Z"]
-    assert fresh.records.find_by_unique("contacts", "email", "B@x.com").id == a.id
+    assert fresh.records.find_by_unique("contacts", "email", "A@x.com").id == new.id
+    assert fresh.records.find_by_unique("contacts", "email", "B@x.com") is None  # freed by the merge
     with pytest.raises(HubSpotError):
         fresh.records.create("contacts", {"email": "a@x.com"})

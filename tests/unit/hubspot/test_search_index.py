@@ -50,9 +50,8 @@ def test_fast_path_matches_scan(store: object) -> None:
             filters.append(Filter("lastmodifieddate", op, str(v), hi))
         if rng.random() < 0.3:
             filters.append(Filter("hs_object_id", rng.choice(["GT", "GTE"]), str(rng.choice(ids))))
-        sort = rng.choice(
-            [None, Sort("lastmodifieddate"), Sort("hs_object_id"), Sort("hs_lastmodifieddate")]
-        )
+        # (hs_lastmodifieddate is no contact property: test_other_shapes_fall_back)
+        sort = rng.choice([None, Sort("lastmodifieddate"), Sort("hs_object_id")])
         offset, limit = rng.choice([0, 0, 100, 1000]), rng.choice([1, 10, 200])
         fast = search.run_page_indexed(store, "contacts", [filters], sort, None, offset, limit)
         slow = search.run_page(catalog, store.all("contacts"), "contacts", [filters], sort, None, offset, limit)  # type: ignore[attr-defined]
@@ -66,6 +65,10 @@ def test_other_shapes_fall_back(store: object) -> None:
     assert search.run_page_indexed(store, "contacts", [[f], [f]], None, None, 0, 10) is None
     assert search.run_page_indexed(store, "contacts", [[Filter("email", "EQ", "a")]], None, None, 0, 10) is None
     assert search.run_page_indexed(store, "contacts", [[f]], None, "ada", 0, 10) is None
+    # Contacts have no `hs_lastmodifieddate` (companies and deals do): no alias, no fast path.
+    assert search.run_page_indexed(store, "contacts", [[f]], Sort("hs_lastmodifieddate"), None, 0, 10) is None
+    alias = Filter("hs_lastmodifieddate", "GTE", "0")
+    assert search.run_page_indexed(store, "contacts", [[alias]], None, None, 0, 10) is None
 
 
 def test_index_follows_writes(store: object) -> None:
