@@ -13,8 +13,9 @@ from urllib.parse import quote
 
 import requests
 
+from scenarios.wiretap import ACTOR_HEADER
 from simulator.clients import (
-    HUBSPOT_TOKEN,
+    HUBSPOT_PERSON_TOKEN,
     SALESFORCE_CONSUMER_KEY,
     SALESFORCE_CONSUMER_SECRET,
     SALESFORCE_PASSWORD,
@@ -42,7 +43,14 @@ class FakesClient:
         self.salesforce_url = salesforce_url.rstrip("/")
         self.http = requests.Session()
         self.http.trust_env = False
-        self._hs_headers = {"Authorization": f"Bearer {HUBSPOT_TOKEN}", "Content-Type": "application/json"}
+        # The scenario acts as a person, not as the integration: HubSpot's UI principal (its calls
+        # do not spend the portal's API limits, which stay the engine's alone), and every request
+        # is marked so the wire tap tells it from the engine's.
+        self.http.headers[ACTOR_HEADER] = "scenario"
+        self._hs_headers = {
+            "Authorization": f"Bearer {HUBSPOT_PERSON_TOKEN}",
+            "Content-Type": "application/json",
+        }
         self._sf_headers = {
             "Authorization": f"Bearer {SALESFORCE_SESSION_ID}",
             "Content-Type": "application/json",

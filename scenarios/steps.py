@@ -437,3 +437,8 @@ def _sandbox_settings(world: World, args: dict[str, Any]) -> None:
 @step("mark")
 def _mark(world: World, args: Any) -> None:
     world.marks[str(args)] = world.fakes.journal_last_seq()
+
+
+# Steps that reach into an engine step (sync.during, engine.stop) live in their own module; importing
+# it here registers them wherever the vocabulary is used.
+from scenarios import interrupts  # noqa: E402, F401

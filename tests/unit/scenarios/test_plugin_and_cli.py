@@ -27,15 +27,17 @@ then:
 
 GOOD = """\
 id: good-one
-title: Time passes and nothing is synced without an engine step
+title: Time passes and a sync cycle with nothing to do writes nothing
 covers: [TRG-1]
 sources: [S-TRG]
 when:
   - clock.advance: 15m
   - mark: later
+  - sync.run:
 then:
   - nothing_synced: true
-  - api_calls: {system: any, since: later, count: 0}
+  - api_calls: {system: salesforce, since: later, method: [POST, PATCH, DELETE], count: 0}
+  - api_calls: {system: hubspot, since: later, path: /search$, at_least: 1}
 """
 
 

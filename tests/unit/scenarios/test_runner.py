@@ -27,7 +27,6 @@ then:
   - salesforce.lead: {ref: ada, fields: {Title: CTO, FirstName: Adam, LastName: Byron, City: absent, Company: unchanged}}
   - salesforce.contact: {email: bob@example.com, count: 1, fields: {LastName: Babbage}}
   - salesforce.lead: {email: nobody@example.com, exists: false}
-  - nothing_synced: true
 """
 
 
