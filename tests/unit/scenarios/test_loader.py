@@ -225,3 +225,35 @@ def test_readme_documents_every_step_and_expectation() -> None:
     readme = (SCENARIOS_ROOT / "README.md").read_text(encoding="utf-8")
     missing = [n for n in [*step_names(), *expectation_names()] if f"`{n}`" not in readme]
     assert missing == []
+
+
+def test_plain_scalars_are_read_as_yaml_1_2_not_1_1() -> None:
+    """YAML 1.1 (PyYAML's default) reads `Country: NO` as false, which would then be written to
+    Salesforce as "false"; scenario files are YAML 1.2, where only true/false are booleans."""
+    from scenarios.yamlmarks import load_marked
+
+    data = load_marked(
+        "a: NO\nb: yes\nc: on\nd: Off\ne: 010\nf: 2026-01-05\ng: 1:30\nh: true\ni: FALSE\nj: ~\nk: 0o17\nl: 0x1f\nm: 1.5\n"
+    )
+    assert data == {
+        "a": "NO",
+        "b": "yes",
+        "c": "on",
+        "d": "Off",
+        "e": 10,
+        "f": "2026-01-05",
+        "g": "1:30",
+        "h": True,
+        "i": False,
+        "j": None,
+        "k": 15,
+        "l": 31,
+        "m": 1.5,
+    }
+    scenario = load_text(
+        "id: x\ntitle: Norway\ncovers: [RULE-12]\nsources: [S-LC]\n"
+        "when:\n  - hubspot.create_contact: {as: n, properties: {email: n@example.com, country: NO}}\n"
+        "then:\n  - hubspot.contact: {ref: n}\n",
+        "n.scenario.yaml",
+    )
+    assert scenario.when[0].args["properties"]["country"] == "NO"
