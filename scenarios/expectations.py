@@ -277,10 +277,10 @@ def _link(world: World, args: dict[str, Any], e: Step) -> list[Mismatch]:
     hs_ref = args["hubspot"]
     label = f"hubspot contact {hs_ref}"
     try:
-        hs_id: str | None = _hs_id_of(world, hs_ref)
-    except StepError:
-        hs_id = None
-    link = world.engine.link_of(hs_id) if hs_id is not None else None
+        hs_id = _hs_id_of(world, hs_ref)
+    except StepError as exc:  # "not linked" about a contact that is not there would pass vacuously
+        return [Mismatch(e, f"could not find the HubSpot contact: {exc}", record=label)]
+    link = world.engine.link_of(hs_id)
     exists = args.get("exists", args.get("salesforce", ANY) is not None)
     if not exists:
         if link is not None:
@@ -445,8 +445,14 @@ def _sync_errors(world: World, args: dict[str, Any], e: Step) -> list[Mismatch]:
         record_label = ref
         ids: set[str] = set()
         if "@" in ref:
-            with contextlib.suppress(StepError):
-                ids.add(world.hubspot_id({"email": ref}))
+            for find in (
+                lambda: world.hubspot_id({"email": ref}),
+                lambda: world.salesforce_target({"email": ref})[1],
+            ):
+                with contextlib.suppress(StepError):
+                    ids.add(find())
+            if not ids:  # "no errors" about a record that does not exist would pass vacuously
+                return [Mismatch(e, f"could not find a record with email {ref} in either system", record=ref)]
         else:
             ids.add(world.handle(ref).id)
         errors = [x for x in errors if x.hubspot_id in ids or x.salesforce_id in ids]
