@@ -14,7 +14,7 @@ from scenarios.fakes import FakeApiError
 from scenarios.model import Mismatch, Step
 from scenarios.values import ANY, UNCHANGED, matches
 from scenarios.wiretap import Call, is_write
-from scenarios.world import StepError, World
+from scenarios.world import Handle, StepError, World
 
 ExpectFn = Callable[[World, Any, Step], list[Mismatch]]
 EXPECTATIONS: dict[str, ExpectFn] = {}
@@ -175,7 +175,7 @@ def _records_check(
 
 @expectation("hubspot.contact")
 def _hs_contact(world: World, args: dict[str, Any], e: Step) -> list[Mismatch]:
-    expected = dict(args.get("properties") or {})
+    expected = {k: world.fakes.hs_option_value(k, v) for k, v in dict(args.get("properties") or {}).items()}
     found: list[tuple[str, dict[str, Any]]] = []
     if "email" in args:
         label = args["email"]
@@ -189,19 +189,24 @@ def _hs_contact(world: World, args: dict[str, Any], e: Step) -> list[Mismatch]:
         rec = world.fakes.hs_get_contact(record_id)
         if rec is not None:
             found.append((record_id, dict(rec.get("properties") or {})))
-    return _records_check(
+    out = _records_check(
         world, e, args, "hubspot", "HubSpot contact", found, f"hubspot contact {label}", expected
+    )
+    return out + _name_found(
+        world, e, args, "hubspot", [("contact", rid) for rid, _ in found], args.get("email")
     )
 
 
 def _sf_records(world: World, args: dict[str, Any], e: Step, sobject: str | None) -> list[Mismatch]:
     expected = dict(args.get("fields") or {})
     found: list[tuple[str, dict[str, Any]]] = []
+    types: list[tuple[str, str]] = []
     if "email" in args:
         label = args["email"]
         for obj in [sobject] if sobject else ["Lead", "Contact"]:
             for rec in world.fakes.sf_find_by_email(obj, args["email"]):
                 found.append((str(rec["Id"]), {k: v for k, v in rec.items() if k != "attributes"}))
+                types.append((obj, str(rec["Id"])))
     else:
         if "ref" in args:
             h = world.handle(args["ref"], "salesforce")
@@ -217,8 +222,9 @@ def _sf_records(world: World, args: dict[str, Any], e: Step, sobject: str | None
         rec = world.fakes.sf_get(obj, record_id)
         if rec is not None and not rec.get("IsDeleted"):
             found.append((record_id, {k: v for k, v in rec.items() if k != "attributes"}))
+            types.append((obj, record_id))
     kind = f"Salesforce {sobject or 'lead/contact'}"
-    return _records_check(
+    out = _records_check(
         world,
         e,
         args,
@@ -228,6 +234,30 @@ def _sf_records(world: World, args: dict[str, Any], e: Step, sobject: str | None
         f"salesforce {(sobject or 'record').lower()} {label}",
         expected,
     )
+    return out + _name_found(world, e, args, "salesforce", types, args.get("email"))
+
+
+def _name_found(
+    world: World, e: Step, args: dict[str, Any], system: str, found: list[tuple[str, str]], email: str | None
+) -> list[Mismatch]:
+    """`as: name` on a record check: the one record it found becomes a handle for later steps
+    (e.g. the lead the engine created, to convert it)."""
+    name = args.get("as")
+    if not name:
+        return []
+    if len(found) != 1:
+        return [
+            Mismatch(
+                e,
+                f"`as: {name}` names exactly one record; could not find one",
+                record=args.get("email") or args.get("ref") or args.get("id"),
+                expected="1 record",
+                actual=f"{len(found)} records",
+            )
+        ]
+    sobject, record_id = found[0]
+    world.name(Handle(name, system, sobject, record_id, email))
+    return []
 
 
 @expectation("salesforce.lead")
@@ -305,7 +335,20 @@ def _link(world: World, args: dict[str, Any], e: Step) -> list[Mismatch]:
             )
         ]
     out: list[Mismatch] = []
-    if isinstance(args.get("salesforce"), str):
+    choices = args.get("salesforce")
+    if isinstance(choices, dict):  # {one_of: [handles]}: the documentation leaves the choice open
+        targets = [world.handle(n, "salesforce") for n in choices["one_of"]]
+        if link.salesforce_id not in {t.id for t in targets}:
+            out.append(
+                Mismatch(
+                    e,
+                    "linked to none of the Salesforce records allowed",
+                    record=label,
+                    expected=f"one of {[f'{t.sobject} {t.id} ({t.name})' for t in targets]}",
+                    actual=f"{link.sobject} {link.salesforce_id}",
+                )
+            )
+    elif isinstance(choices, str):
         target = world.handle(args["salesforce"], "salesforce")
         if link.salesforce_id != target.id:
             out.append(
@@ -544,3 +587,31 @@ def _engine_status(world: World, args: dict[str, Any], e: Step) -> list[Mismatch
         if not ok:
             out.append(Mismatch(e, why, record="engine status", field=path, expected=want, actual=node))
     return out
+
+
+@expectation("one_of")
+def _one_of(world: World, args: list[Any], e: Step) -> list[Mismatch]:
+    """Alternatives, each a list of expectations: passes when every expectation of at least one
+    alternative holds (where the documentation leaves a choice open, e.g. CON-6's first duplicate).
+    When none holds, each alternative's mismatches are reported."""
+    lines = getattr(args, "item_lines", None) or [e.line] * len(args)
+    failures: list[Mismatch] = []
+    for i, alternative in enumerate(args):
+        found: list[Mismatch] = []
+        item_lines = getattr(alternative, "item_lines", None) or [lines[i]] * len(alternative)
+        for j, item in enumerate(alternative):
+            ((name, inner),) = item.items()
+            sub = Step(
+                name=name,
+                args=inner,
+                line=item_lines[j],
+                index=j + 1,
+                block=f"{e.block}[{e.index}] one_of[{i + 1}]",
+            )
+            found += check(world, sub)
+        if not found:
+            return []
+        failures += found
+    return [
+        Mismatch(e, f"none of the {len(args)} alternatives holds (each one's mismatches follow)")
+    ] + failures

@@ -60,7 +60,7 @@ class FakesClient:
         # scenario's own calls need to step around them (it saves three control calls a request).
         self.faults_active = False
         self.usage_managed = False
-        self._hs_property_names: list[str] | None = None
+        self._hs_properties: dict[str, dict[str, Any]] | None = None
 
     # --- plumbing -------------------------------------------------------------------------------
     def _call(
@@ -192,11 +192,29 @@ class FakesClient:
             json={"primaryObjectId": primary_id, "objectIdToMerge": merged_id},
         ).json()
 
-    def hs_property_names(self) -> list[str]:
-        if self._hs_property_names is None:
+    def hs_properties(self) -> dict[str, dict[str, Any]]:
+        """The portal's contact property definitions by name (read once per scenario)."""
+        if self._hs_properties is None:
             body = self.hs("GET", "/crm/v3/properties/contacts").json()
-            self._hs_property_names = sorted(p["name"] for p in body.get("results", []))
-        return self._hs_property_names
+            self._hs_properties = {p["name"]: p for p in body.get("results", [])}
+        return self._hs_properties
+
+    def hs_property_names(self) -> list[str]:
+        return sorted(self.hs_properties())
+
+    def hs_option_value(self, prop: str, value: Any) -> Any:
+        """An enumeration option's label (what a user sees, e.g. "Marketing Qualified Lead") ->
+        its internal value (marketingqualifiedlead); anything else is returned as it is."""
+        if not isinstance(value, str):
+            return value
+        definition = self.hs_properties().get(prop) or {}
+        for option in definition.get("options") or []:
+            if value == option.get("value"):
+                return value
+        for option in definition.get("options") or []:
+            if value.strip().lower() == str(option.get("label", "")).lower():
+                return option["value"]
+        return value
 
     def hs_get_contact(self, contact_id: str, properties: list[str] | None = None) -> dict[str, Any] | None:
         props = properties if properties is not None else self.hs_property_names()

@@ -279,6 +279,7 @@ def _reference_problems(data: MarkedDict) -> Iterator[tuple[int, str]]:
                             line_of(data, [block, i, name, j]),
                             f"then-style check {block}[{i + 1}].check[{j + 1}] {inner}",
                         )
+                        yield from define(inner_args, line_of(data, [block, i, name, j]))  # `as:` on a check
                 continue
             yield from use(args, line, f"{block}[{i + 1}] {name}")
             if block == "when":
