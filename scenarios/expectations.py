@@ -615,3 +615,9 @@ def _one_of(world: World, args: list[Any], e: Step) -> list[Mismatch]:
     return [
         Mismatch(e, f"none of the {len(args)} alternatives holds (each one's mismatches follow)")
     ] + failures
+
+
+@expectation("same_as_without")
+def _same_as_without(world: World, args: Any, e: Step) -> list[Mismatch]:
+    """Compares two runs, so the runner checks it after this run (scenarios/compare.py)."""
+    return [Mismatch(e, "same_as_without compares whole runs: use it in `then`, not in a `check` step")]

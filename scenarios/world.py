@@ -201,6 +201,7 @@ class World:
             return fn(*args)
         except EngineStopped:
             self.stops += 1
+            self._in_engine, self.stop_plan = False, None  # the new process starts unarmed
             self.engine.restart()
             return None
         finally:
