@@ -229,6 +229,19 @@ class EngineAdapter:
             _as_text(link.get("salesforce_object")),
         )
 
+    def links(self) -> dict[str, LinkView]:
+        """Every link the engine records, by HubSpot id (read-only, from its state tables: the
+        public API answers one record at a time, and volume checks ask about thousands)."""
+        from sqlalchemy import select
+
+        from sync.state.models import Link
+
+        with self.engine.store.session() as s:
+            return {
+                str(row.hs_id): LinkView(str(row.hs_id), str(row.sf_id), str(row.sf_object))
+                for row in s.scalars(select(Link))
+            }
+
     def errors(self) -> list[ErrorView]:
         """Every current sync error. The engine's public API gives counts (status) and per-record
         errors (why); the full list is read from its state tables, read-only."""

@@ -621,3 +621,7 @@ def _one_of(world: World, args: list[Any], e: Step) -> list[Mismatch]:
 def _same_as_without(world: World, args: Any, e: Step) -> list[Mismatch]:
     """Compares two runs, so the runner checks it after this run (scenarios/compare.py)."""
     return [Mismatch(e, "same_as_without compares whole runs: use it in `then`, not in a `check` step")]
+
+
+# Checks over many records (given.generate) live in their own module; importing it here registers them.
+from scenarios import volume  # noqa: E402, F401

@@ -308,6 +308,7 @@ def _build(path: Path, data: MarkedDict) -> Scenario:
         source=data.get("source"),
         assumption=[re.match(r"A\d+", a).group(0) for a in assumptions],  # type: ignore[union-attr]
         seed=int(data.get("seed", DEFAULT_SEED)),
+        slow=bool(data.get("slow", False)),
         given=data.get("given") or {},
         when=steps("when"),
         then=steps("then"),

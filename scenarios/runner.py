@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from scenarios import compare, expectations, steps
+from scenarios import compare, expectations, steps, volume
 from scenarios.fakes import FakeApiError
 from scenarios.loader import ScenarioFileError, find_scenario_files, load_file
 from scenarios.model import Mismatch, Result, Scenario
@@ -187,6 +187,9 @@ def _given_records(world: World, scenario: Scenario, lists: list[dict[str, Any]]
         for i, r in enumerate(sf.get(kind) or []):
             with _at(raw, ["given", "salesforce", kind, i]):
                 steps.create_salesforce_record(world, sobject or r["sobject"], dict(r))
+    for i, spec in enumerate(given.get("generate") or []):
+        with _at(raw, ["given", "generate", i]):
+            volume.generate(world, dict(spec))
     for i, lst in enumerate(lists):
         members = [world.handle(m, "hubspot").id for m in lst.get("members") or []]
         if members:

@@ -98,6 +98,7 @@ class World:
     given_snapshot: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     mismatches: list[Any] = field(default_factory=list)  # from `check` steps inside `when`
+    groups: dict[str, list[Handle]] = field(default_factory=dict)  # `as:` of given.generate
     calls: list[Call] = field(default_factory=list)  # the engine's requests during engine steps
     # Armed by `sync.during` / `engine.stop`: what happens at a given engine request of the next
     # engine step (a person's edit first; the engine stopped after a write or before a commit).
