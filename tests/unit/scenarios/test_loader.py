@@ -14,6 +14,7 @@ from scenarios.loader import (
     find_scenario_files,
     load_file,
     load_text,
+    schema,
     step_names,
 )
 from scenarios.steps import STEPS
@@ -257,3 +258,22 @@ def test_plain_scalars_are_read_as_yaml_1_2_not_1_1() -> None:
         "n.scenario.yaml",
     )
     assert scenario.when[0].args["properties"]["country"] == "NO"
+
+
+def test_readme_example_of_every_step_validates_and_uses_them_all() -> None:
+    """The README's "by example" file is a valid scenario file and shows every step and check."""
+    readme = (SCENARIOS_ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- every-step-example -->\n```yaml\n", 1)[1].split("```", 1)[0]
+    scenario = load_text(block, "README.md")
+    used_steps: set[str] = set()
+    used_checks: set[str] = set()
+    for s in scenario.when:
+        used_steps.add(s.name)
+        if s.name == "check":
+            used_checks.update(name for item in s.args for name in item)
+        if s.name == "sync.during":
+            used_steps.update(name for item in s.args["do"] for name in item)
+    used_checks.update(e.name for e in scenario.then)
+    assert sorted(set(step_names()) - used_steps) == []
+    assert sorted(set(expectation_names()) - used_checks) == []
+    assert set(scenario.given) == set(schema()["properties"]["given"]["properties"])
