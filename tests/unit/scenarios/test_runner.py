@@ -143,3 +143,44 @@ def test_fake_only_steps_act_through_the_public_apis(tmp_path: Path) -> None:
     and faults all run against the fakes (no engine step involved)."""
     result = _run(STEPS_SMOKE, tmp_path)
     assert result.passed, result.report()
+
+
+ARMED = """\
+id: armed
+title: Hooks armed for the next engine step must happen in it
+covers: [INC-10]
+sources: [S-INC]
+when:
+  - hubspot.create_contact: {as: ada, properties: {email: ada@example.com, lastname: Lovelace, company: Acme}}
+  - clock.advance: 15m
+  - STEP
+  - sync.run:
+then:
+  - salesforce.lead: {email: ada@example.com, count: 1}
+"""
+
+
+def test_an_edit_armed_for_a_request_the_engine_never_makes_fails_the_step(tmp_path: Path) -> None:
+    never = "sync.during: {before: {system: hubspot, method: DELETE}, do: [hubspot.update_contact: {ref: ada, properties: {jobtitle: CTO}}]}"
+    result = _run(ARMED.replace("STEP", never), tmp_path)
+    assert result.error is not None and result.error.startswith("when[4] sync.run (line 9) could not run:")
+    assert "the engine made no request matching" in result.error
+
+
+def test_an_edit_lands_between_the_engines_read_and_its_write(tmp_path: Path) -> None:
+    during = (
+        "sync.during: {before: {system: salesforce, method: POST, path: /composite/sobjects$},"
+        " do: [hubspot.update_contact: {ref: ada, properties: {jobtitle: CTO}}]}"
+    )
+    text = ARMED.replace("STEP", during).replace(
+        "count: 1}\n", "count: 1, fields: {Title: absent}}\n  - hubspot.contact: {ref: ada, properties: {jobtitle: CTO}}\n"
+    )
+    result = _run(text, tmp_path)
+    assert result.passed, result.report()  # the lead was written from what the engine read before the edit
+
+
+def test_engine_stop_that_never_happens_fails_and_one_that_does_restarts_the_engine(tmp_path: Path) -> None:
+    never = _run(ARMED.replace("STEP", "engine.stop: {at: after_write, nth: 5}"), tmp_path)
+    assert never.error is not None and "engine.stop after_write #5: the next engine step never got there" in never.error
+    stopped = _run(ARMED.replace("STEP", "engine.stop: {at: after_write}"), tmp_path)
+    assert stopped.passed, stopped.report()  # the lead was created before the engine stopped
