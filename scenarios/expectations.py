@@ -397,6 +397,20 @@ def _since(world: World, args: dict[str, Any]) -> int:
     return world.marks[mark]
 
 
+def _record_ids(world: World, ref: str) -> set[str]:
+    """The ids of a handle, or of every record with that email in either system (empty: none)."""
+    if "@" not in ref:
+        return {world.handle(ref).id}
+    ids: set[str] = set()
+    for find in (
+        lambda: world.hubspot_id({"email": ref}),
+        lambda: world.salesforce_target({"email": ref})[1],
+    ):
+        with contextlib.suppress(StepError):
+            ids.add(find())
+    return ids
+
+
 @expectation("sync_errors")
 def _sync_errors(world: World, args: dict[str, Any], e: Step) -> list[Mismatch]:
     errors = world.engine.errors()
@@ -408,18 +422,9 @@ def _sync_errors(world: World, args: dict[str, Any], e: Step) -> list[Mismatch]:
     if args.get("record"):
         ref = args["record"]
         record_label = ref
-        ids: set[str] = set()
-        if "@" in ref:
-            for find in (
-                lambda: world.hubspot_id({"email": ref}),
-                lambda: world.salesforce_target({"email": ref})[1],
-            ):
-                with contextlib.suppress(StepError):
-                    ids.add(find())
-            if not ids:  # "no errors" about a record that does not exist would pass vacuously
-                return [Mismatch(e, f"could not find a record with email {ref} in either system", record=ref)]
-        else:
-            ids.add(world.handle(ref).id)
+        ids = _record_ids(world, ref)
+        if not ids:  # "no errors" about a record that does not exist would pass vacuously
+            return [Mismatch(e, f"could not find a record with email {ref} in either system", record=ref)]
         errors = [x for x in errors if x.hubspot_id in ids or x.salesforce_id in ids]
     if args.get("message_contains"):
         errors = [x for x in errors if args["message_contains"].lower() in x.message.lower()]
@@ -467,6 +472,8 @@ def _decisions(world: World, args: dict[str, Any], e: Step) -> list[Mismatch]:
     if args.get("record"):
         ref = args["record"]
         label = ref
+        if "@" in ref and not _record_ids(world, ref):  # no entries about nothing: not a pass
+            return [Mismatch(e, f"could not find a record with email {ref} in either system", record=ref)]
         entries = world.engine.decisions(ref if "@" in ref else world.handle(ref).id)
     else:
         entries = world.engine.decisions()

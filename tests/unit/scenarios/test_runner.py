@@ -184,3 +184,44 @@ def test_engine_stop_that_never_happens_fails_and_one_that_does_restarts_the_eng
     assert never.error is not None and "engine.stop after_write #5: the next engine step never got there" in never.error
     stopped = _run(ARMED.replace("STEP", "engine.stop: {at: after_write}"), tmp_path)
     assert stopped.passed, stopped.report()  # the lead was created before the engine stopped
+
+
+MISSING = """\
+id: missing-data
+title: Checks about records or engine steps that are not there fail and say so
+covers: [TRG-1]
+sources: [S-TRG]
+given:
+  hubspot:
+    contacts:
+      - {as: ada, properties: {email: ada@example.com, lastname: Lovelace}}
+when:
+  - clock.advance: 15m
+then:
+  - link: {hubspot: nobody@example.com, exists: false}
+  - sync_errors: {record: nobody@example.com, count: 0}
+  - nothing_synced: true
+  - api_calls: {system: any, count: 0}
+  - decision_log: {record: nobody@example.com, contains: skipped, count: 0}
+"""
+
+
+def test_checks_on_missing_data_fail_with_could_not_find(tmp_path: Path) -> None:
+    """An expectation that would pass on missing data (a link check for an email that matches
+    nothing, no errors or decisions for an unknown record, nothing synced when no engine step
+    ran) fails and says what it could not find."""
+    result = _run(MISSING, tmp_path)
+    assert not result.passed and result.error is None
+    messages = [(m.expectation.index, m.message) for m in result.mismatches]
+    assert [i for i, _ in messages] == [1, 2, 3, 4, 5]
+    assert all("could not find" in text for _, text in messages), messages
+    assert "no HubSpot contact with email nobody@example.com" in messages[0][1]
+    assert "no sync step ran" in messages[2][1]
+    synced = _run(MISSING.replace("  - clock.advance: 15m\n", "  - clock.advance: 15m\n  - sync.run:\n"), tmp_path)
+    # After a sync step the engine-call checks have something to look at: the engine created
+    # ada's lead, so they fail on what it did, not on a missing engine step.
+    by_index = {m.expectation.index: m.message for m in synced.mismatches}
+    assert sorted(by_index) == [1, 2, 3, 4, 5]
+    assert by_index[3].startswith("the engine wrote to the APIs")
+    assert by_index[4].startswith("wrong number of engine API calls")
+    assert all("could not find" in by_index[i] for i in (1, 2, 5))
