@@ -284,6 +284,12 @@ def _reference_problems(data: MarkedDict) -> Iterator[tuple[int, str]]:
             yield from use(args, line, f"{block}[{i + 1}] {name}")
             if block == "when":
                 yield from define(args, line)
+            if name == "sync.during" and isinstance(args, dict):  # the person's steps inside it
+                for j, item in enumerate(args.get("do") or []):
+                    if isinstance(item, dict) and len(item) == 1:
+                        ((inner, inner_args),) = item.items()
+                        where = f"{block}[{i + 1}] sync.during do[{j + 1}] {inner}"
+                        yield from use(inner_args, line_of(data, [block, i, name, "do", j]), where)
 
 
 def _build(path: Path, data: MarkedDict) -> Scenario:

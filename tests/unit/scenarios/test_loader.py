@@ -277,3 +277,21 @@ def test_readme_example_of_every_step_validates_and_uses_them_all() -> None:
     assert sorted(set(step_names()) - used_steps) == []
     assert sorted(set(expectation_names()) - used_checks) == []
     assert set(scenario.given) == set(schema()["properties"]["given"]["properties"])
+
+
+def test_a_ref_inside_sync_during_must_name_a_handle() -> None:
+    text = HEADER + dedent(
+        """\
+        when:
+          - sync.during:
+              before: {system: salesforce, method: POST}
+              do:
+                - hubspot.update_contact: {ref: nobody, properties: {jobtitle: CTO}}
+          - sync.run:
+        then:
+          - nothing_synced: true
+        """
+    )
+    with pytest.raises(ScenarioFileError) as info:
+        load_text(text, "d.scenario.yaml")
+    assert "d.scenario.yaml:9: when[1] sync.during do[1] hubspot.update_contact: ref 'nobody' names no record handle" in str(info.value)
