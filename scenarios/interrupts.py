@@ -55,15 +55,22 @@ class DuringHook:
     match: RequestMatch
     steps: list[Step]
     fired: bool = False
+    failed: str | None = None
 
     def matches(self, call: Call) -> bool:
         return self.match.matches(call)
 
     def run(self, world: World) -> None:
+        """Runs inside the engine's request: a step that fails is remembered and reported after
+        the engine step, never raised into the engine (which could take it for a network error)."""
         self.fired = True
         for s in self.steps:
-            world.fakes.advance_clock(1)  # a second apart, as the runner spaces `when` steps
-            run_step(world, s)
+            try:
+                world.fakes.advance_clock(1)  # a second apart, as the runner spaces `when` steps
+                run_step(world, s)
+            except Exception as exc:
+                self.failed = f"sync.during: {s.block}[{s.index}] {s.name} (line {s.line}) could not run: {exc}"
+                return
 
 
 @dataclass
@@ -104,7 +111,7 @@ def _during(world: World, args: dict[str, Any]) -> None:
 def _check_fired(world: World, hook: DuringHook, args: dict[str, Any]) -> Any:
     def check() -> str | None:
         if hook.fired:
-            return None
+            return hook.failed
         return f"sync.during: the engine made no request matching {dict(args['before'])} in the next engine step"
 
     return check

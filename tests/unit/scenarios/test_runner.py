@@ -225,3 +225,14 @@ def test_checks_on_missing_data_fail_with_could_not_find(tmp_path: Path) -> None
     assert by_index[3].startswith("the engine wrote to the APIs")
     assert by_index[4].startswith("wrong number of engine API calls")
     assert all("could not find" in by_index[i] for i in (1, 2, 5))
+
+
+def test_a_step_inside_sync_during_that_fails_is_reported_not_raised_into_the_engine(tmp_path: Path) -> None:
+    during = (
+        "sync.during: {before: {system: salesforce, method: POST, path: /composite/sobjects$},"
+        " do: [salesforce.update: {email: nobody@example.com, fields: {Title: CTO}}]}"
+    )
+    result = _run(ARMED.replace("STEP", during), tmp_path)
+    assert result.error is not None
+    assert result.error.startswith("when[4] sync.run (line 9) could not run: sync.during: sync.during do[1] salesforce.update")
+    assert "no Salesforce lead or contact with email nobody@example.com" in result.error
