@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ("hubspot_fake", "salesforce_fake", "sync_engine")
+BENCHES = ("hubspot_fake", "salesforce_fake", "sync_engine", "scenario_suite")
 
 
 def main(argv: list[str]) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -34,10 +35,14 @@ def register(subparsers: Any) -> None:
     run.add_argument(
         "--jobs", "-j", type=int, default=None, help="parallel worker processes (default: CPU count, max 4)"
     )
+    run.add_argument(
+        "--slow", action="store_true", help="also run the slow (volume) scenarios found in folders"
+    )
     run.set_defaults(func=cmd_run)
 
     cov = sub.add_parser("coverage", help="run every scenario and print the catalog coverage table")
     cov.add_argument("--jobs", "-j", type=int, default=None)
+    cov.add_argument("--slow", action="store_true", help="also run the slow (volume) scenarios")
     cov.set_defaults(func=cmd_coverage, paths=[], junit=None, json=False, coverage=True)
 
     ids = sub.add_parser("ids", help="where each catalog ID lives: implementing functions, scenarios, tests")
@@ -46,8 +51,33 @@ def register(subparsers: Any) -> None:
     ids.set_defaults(func=cmd_ids)
 
 
-def run_all(paths: list[str], jobs: int | None) -> list[Result]:
-    files = find_scenario_files(paths or [DEFAULT_ROOT])
+class NoScenarios(Exception):
+    """The paths hold no scenario file: running nothing must not look like a pass."""
+
+
+# `slow: true` is a top-level key (schema.json), so a line of its own at column 0.
+_SLOW = re.compile(r"^slow:\s*true\s*(#.*)?$", re.MULTILINE)
+
+
+def scenario_files(paths: list[str], slow: bool = False) -> tuple[list[Path], int]:
+    """The scenario files to run and how many slow ones in folders were left out. A file named
+    explicitly always runs; in folders, slow (volume) scenarios run only with `slow`."""
+    roots = [Path(p) for p in paths] or [DEFAULT_ROOT]
+    files: list[Path] = []
+    skipped = 0
+    for root in roots:
+        found = find_scenario_files([root])
+        if root.is_dir() and not slow:
+            fast = [f for f in found if not _SLOW.search(f.read_text(encoding="utf-8", errors="replace"))]
+            skipped += len(found) - len(fast)
+            found = fast
+        files += found
+    if not files and not skipped:
+        raise NoScenarios(f"no scenario files (*.scenario.yaml) in {', '.join(map(str, roots))}")
+    return files, skipped
+
+
+def run_files(files: list[Path], jobs: int | None) -> list[Result]:
     jobs = jobs if jobs is not None else min(4, os.cpu_count() or 1)
     if jobs <= 1 or len(files) < 4:
         return [run_file(f) for f in files]
@@ -59,10 +89,14 @@ def run_all(paths: list[str], jobs: int | None) -> list[Result]:
 def cmd_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
-        results = run_all(args.paths, args.jobs)
+        files, skipped = scenario_files(args.paths, getattr(args, "slow", False))
     except FileNotFoundError as exc:
         print(f"hubforce scenarios: {exc}", file=sys.stderr)
         return 2
+    except NoScenarios as exc:
+        print(f"hubforce scenarios: {exc}", file=sys.stderr)
+        return 1
+    results = run_files(files, args.jobs)
     wall = time.perf_counter() - started
     if args.junit:
         write_junit(results, Path(args.junit), wall)
@@ -70,6 +104,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(json.dumps(to_json(results, wall), indent=2))
     else:
         print(render_text(results, wall))
+        if skipped:
+            print(f"{skipped} slow (volume) scenario(s) not run; --slow runs them (make test always does)")
         if args.coverage:
             print()
             print(render(results))

@@ -8,7 +8,8 @@ advances the sandbox's virtual clock instead of waiting."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,37 @@ from typing import Any
 
 class EngineUnavailable(RuntimeError):
     """The sync engine cannot be imported or started (the message says why)."""
+
+
+class EngineStopped(BaseException):  # noqa: N818 - it models a stopped process, not an error
+    """`engine.stop`: the engine process stops here. A BaseException, like KeyboardInterrupt, so
+    no `except Exception` inside the engine can swallow it and nothing after this point runs."""
+
+
+# How the adapter makes an engine: (settings, state_url=, sleep=, now=) -> an object with
+# SyncEngine's API. The real engine unless a test swaps in a double (`use_engine`), e.g. the
+# do-nothing engine every scenario must fail against (tests/unit/scenarios/test_no_vacuous_pass.py).
+EngineFactory = Callable[..., Any]
+_FACTORY: list[EngineFactory | None] = [None]
+
+
+@contextmanager
+def use_engine(factory: EngineFactory) -> Iterator[None]:
+    """Run scenarios against another engine (a test double) for the duration of the block."""
+    before = _FACTORY[0]
+    _FACTORY[0] = factory
+    try:
+        yield
+    finally:
+        _FACTORY[0] = before
+
+
+def _real_engine() -> EngineFactory:
+    try:
+        from sync.engine import SyncEngine
+    except ImportError as exc:
+        raise EngineUnavailable(f"the sync engine cannot be imported: {exc}") from exc
+    return SyncEngine
 
 
 @dataclass
@@ -64,30 +96,56 @@ class EngineAdapter:
         state_url: str,
         sleep: Callable[[float], None],
         now: Callable[[], datetime],
+        before_commit: Callable[[], None] | None = None,
     ) -> None:
         self.settings_dict = settings
         self.state_url = state_url
         self.sleep = sleep
         self.now = now
+        self.before_commit = before_commit
         self.engine: Any = self._build(settings)
 
     # --- lifecycle --------------------------------------------------------------------------
     def _build(self, settings_dict: dict[str, Any]) -> Any:
         """A SyncEngine over this scenario's state, validated (INC-1: a static inclusion list is
         refused here with SettingsError, a ValueError)."""
+        factory = _FACTORY[0] or _real_engine()
         try:
-            from sync.engine import SyncEngine
             from sync.settings import Settings
         except ImportError as exc:
             raise EngineUnavailable(f"the sync engine cannot be imported: {exc}") from exc
         settings = Settings.from_dict(settings_dict)  # SettingsError is a ValueError: names the key
-        engine = SyncEngine(settings, state_url=self.state_url, sleep=self.sleep, now=self.now)
+        engine = factory(settings, state_url=self.state_url, sleep=self.sleep, now=self.now)
         try:
             engine.validate()
         except BaseException:
             engine.store.dispose()
             raise
+        self._hook_commits(engine)
         return engine
+
+    def _hook_commits(self, engine: Any) -> None:
+        """`engine.stop: {at: before_commit}` stops the engine as it is about to commit its state:
+        raising inside the state transaction rolls it back, so the commit never happened."""
+        hook = self.before_commit
+        if hook is None:
+            return
+        original = engine.store.session
+
+        @contextmanager
+        def session() -> Iterator[Any]:
+            with original() as s:
+                yield s
+                hook()
+
+        engine.store.session = session
+
+    def restart(self) -> None:
+        """A new engine process on the same state database and settings (after `engine.stop`).
+        The stopped one only lets go of its database connections: a process that died flushes
+        nothing."""
+        self.engine.store.dispose()
+        self.engine = self._build(self.settings_dict)
 
     def install(self) -> None:
         """Installation happens on the engine's first cycle (TRG-15: it bookmarks the records that
@@ -170,6 +228,19 @@ class EngineAdapter:
             _as_text(link.get("salesforce_id")),
             _as_text(link.get("salesforce_object")),
         )
+
+    def links(self) -> dict[str, LinkView]:
+        """Every link the engine records, by HubSpot id (read-only, from its state tables: the
+        public API answers one record at a time, and volume checks ask about thousands)."""
+        from sqlalchemy import select
+
+        from sync.state.models import Link
+
+        with self.engine.store.session() as s:
+            return {
+                str(row.hs_id): LinkView(str(row.hs_id), str(row.sf_id), str(row.sf_object))
+                for row in s.scalars(select(Link))
+            }
 
     def errors(self) -> list[ErrorView]:
         """Every current sync error. The engine's public API gives counts (status) and per-record

@@ -6,14 +6,13 @@ from the request journal, restricted to the engine's own steps."""
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Callable
 from typing import Any
 
 from scenarios.fakes import FakeApiError
 from scenarios.model import Mismatch, Step
 from scenarios.values import ANY, UNCHANGED, matches
-from scenarios.world import StepError, World
+from scenarios.world import Handle, StepError, World
 
 ExpectFn = Callable[[World, Any, Step], list[Mismatch]]
 EXPECTATIONS: dict[str, ExpectFn] = {}
@@ -44,9 +43,6 @@ LINK_PROPERTIES = frozenset(
         "salesforcelastsynctime",
     }
 )
-WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
-# POSTs that only read (search, batch read, SOQL over POST, login).
-READ_ONLY_POST = re.compile(r"/search$|/batch/read$|/query|/oauth|/services/oauth2|/services/Soap|/login")
 
 
 def expectation(name: str) -> Callable[[ExpectFn], ExpectFn]:
@@ -177,7 +173,7 @@ def _records_check(
 
 @expectation("hubspot.contact")
 def _hs_contact(world: World, args: dict[str, Any], e: Step) -> list[Mismatch]:
-    expected = dict(args.get("properties") or {})
+    expected = {k: world.fakes.hs_option_value(k, v) for k, v in dict(args.get("properties") or {}).items()}
     found: list[tuple[str, dict[str, Any]]] = []
     if "email" in args:
         label = args["email"]
@@ -191,19 +187,24 @@ def _hs_contact(world: World, args: dict[str, Any], e: Step) -> list[Mismatch]:
         rec = world.fakes.hs_get_contact(record_id)
         if rec is not None:
             found.append((record_id, dict(rec.get("properties") or {})))
-    return _records_check(
+    out = _records_check(
         world, e, args, "hubspot", "HubSpot contact", found, f"hubspot contact {label}", expected
+    )
+    return out + _name_found(
+        world, e, args, "hubspot", [("contact", rid) for rid, _ in found], args.get("email")
     )
 
 
 def _sf_records(world: World, args: dict[str, Any], e: Step, sobject: str | None) -> list[Mismatch]:
     expected = dict(args.get("fields") or {})
     found: list[tuple[str, dict[str, Any]]] = []
+    types: list[tuple[str, str]] = []
     if "email" in args:
         label = args["email"]
         for obj in [sobject] if sobject else ["Lead", "Contact"]:
             for rec in world.fakes.sf_find_by_email(obj, args["email"]):
                 found.append((str(rec["Id"]), {k: v for k, v in rec.items() if k != "attributes"}))
+                types.append((obj, str(rec["Id"])))
     else:
         if "ref" in args:
             h = world.handle(args["ref"], "salesforce")
@@ -219,8 +220,9 @@ def _sf_records(world: World, args: dict[str, Any], e: Step, sobject: str | None
         rec = world.fakes.sf_get(obj, record_id)
         if rec is not None and not rec.get("IsDeleted"):
             found.append((record_id, {k: v for k, v in rec.items() if k != "attributes"}))
+            types.append((obj, record_id))
     kind = f"Salesforce {sobject or 'lead/contact'}"
-    return _records_check(
+    out = _records_check(
         world,
         e,
         args,
@@ -230,6 +232,30 @@ def _sf_records(world: World, args: dict[str, Any], e: Step, sobject: str | None
         f"salesforce {(sobject or 'record').lower()} {label}",
         expected,
     )
+    return out + _name_found(world, e, args, "salesforce", types, args.get("email"))
+
+
+def _name_found(
+    world: World, e: Step, args: dict[str, Any], system: str, found: list[tuple[str, str]], email: str | None
+) -> list[Mismatch]:
+    """`as: name` on a record check: the one record it found becomes a handle for later steps
+    (e.g. the lead the engine created, to convert it)."""
+    name = args.get("as")
+    if not name:
+        return []
+    if len(found) != 1:
+        return [
+            Mismatch(
+                e,
+                f"`as: {name}` names exactly one record; could not find one",
+                record=args.get("email") or args.get("ref") or args.get("id"),
+                expected="1 record",
+                actual=f"{len(found)} records",
+            )
+        ]
+    sobject, record_id = found[0]
+    world.name(Handle(name, system, sobject, record_id, email))
+    return []
 
 
 @expectation("salesforce.lead")
@@ -279,10 +305,10 @@ def _link(world: World, args: dict[str, Any], e: Step) -> list[Mismatch]:
     hs_ref = args["hubspot"]
     label = f"hubspot contact {hs_ref}"
     try:
-        hs_id: str | None = _hs_id_of(world, hs_ref)
-    except StepError:
-        hs_id = None
-    link = world.engine.link_of(hs_id) if hs_id is not None else None
+        hs_id = _hs_id_of(world, hs_ref)
+    except StepError as exc:  # "not linked" about a contact that is not there would pass vacuously
+        return [Mismatch(e, f"could not find the HubSpot contact: {exc}", record=label)]
+    link = world.engine.link_of(hs_id)
     exists = args.get("exists", args.get("salesforce", ANY) is not None)
     if not exists:
         if link is not None:
@@ -307,7 +333,20 @@ def _link(world: World, args: dict[str, Any], e: Step) -> list[Mismatch]:
             )
         ]
     out: list[Mismatch] = []
-    if isinstance(args.get("salesforce"), str):
+    choices = args.get("salesforce")
+    if isinstance(choices, dict):  # {one_of: [handles]}: the documentation leaves the choice open
+        targets = [world.handle(n, "salesforce") for n in choices["one_of"]]
+        if link.salesforce_id not in {t.id for t in targets}:
+            out.append(
+                Mismatch(
+                    e,
+                    "linked to none of the Salesforce records allowed",
+                    record=label,
+                    expected=f"one of {[f'{t.sobject} {t.id} ({t.name})' for t in targets]}",
+                    actual=f"{link.sobject} {link.salesforce_id}",
+                )
+            )
+    elif isinstance(choices, str):
         target = world.handle(args["salesforce"], "salesforce")
         if link.salesforce_id != target.id:
             out.append(
@@ -358,52 +397,18 @@ def _since(world: World, args: dict[str, Any]) -> int:
     return world.marks[mark]
 
 
-@expectation("api_calls")
-def _api_calls(world: World, args: dict[str, Any], e: Step) -> list[Mismatch]:
-    entries = world.engine_entries(_since(world, args))
-    system = args.get("system", "any")
-    methods = args.get("method")
-    methods = {m.upper() for m in ([methods] if isinstance(methods, str) else methods)} if methods else None
-    path = re.compile(args["path"]) if args.get("path") else None
-    chosen = [
-        x
-        for x in entries
-        if (system == "any" or x["service"] == system)
-        and (methods is None or x["method"] in methods)
-        and (path is None or path.search(x["path"]))
-        and ("status" not in args or x["status"] == args["status"])
-    ]
-    desc = " ".join(
-        filter(None, [system, "/".join(sorted(methods)) if methods else "", args.get("path", "")])
-    )
-    out = _count_problem(e, args, len(chosen), f"engine API calls ({desc})")
-    if out and chosen:
-        sample = [f"{x['method']} {x['path']} -> {x['status']}" for x in chosen[:8]]
-        out[0].message += f"; calls: {sample}"
-    return out
-
-
-@expectation("nothing_synced")
-def _nothing_synced(world: World, args: Any, e: Step) -> list[Mismatch]:
-    args = args if isinstance(args, dict) else {}
-    system = args.get("system", "any")
-    writes = [
-        x
-        for x in world.engine_entries(_since(world, args))
-        if (system == "any" or x["service"] == system)
-        and x["method"] in WRITE_METHODS
-        and not (x["method"] == "POST" and READ_ONLY_POST.search(x["path"]))
-    ]
-    if writes:
-        return [
-            Mismatch(
-                e,
-                "the engine wrote to the APIs",
-                expected="no writes",
-                actual=[f"{x['service']} {x['method']} {x['path']} -> {x['status']}" for x in writes[:10]],
-            )
-        ]
-    return []
+def _record_ids(world: World, ref: str) -> set[str]:
+    """The ids of a handle, or of every record with that email in either system (empty: none)."""
+    if "@" not in ref:
+        return {world.handle(ref).id}
+    ids: set[str] = set()
+    for find in (
+        lambda: world.hubspot_id({"email": ref}),
+        lambda: world.salesforce_target({"email": ref})[1],
+    ):
+        with contextlib.suppress(StepError):
+            ids.add(find())
+    return ids
 
 
 @expectation("sync_errors")
@@ -417,12 +422,9 @@ def _sync_errors(world: World, args: dict[str, Any], e: Step) -> list[Mismatch]:
     if args.get("record"):
         ref = args["record"]
         record_label = ref
-        ids: set[str] = set()
-        if "@" in ref:
-            with contextlib.suppress(StepError):
-                ids.add(world.hubspot_id({"email": ref}))
-        else:
-            ids.add(world.handle(ref).id)
+        ids = _record_ids(world, ref)
+        if not ids:  # "no errors" about a record that does not exist would pass vacuously
+            return [Mismatch(e, f"could not find a record with email {ref} in either system", record=ref)]
         errors = [x for x in errors if x.hubspot_id in ids or x.salesforce_id in ids]
     if args.get("message_contains"):
         errors = [x for x in errors if args["message_contains"].lower() in x.message.lower()]
@@ -470,6 +472,8 @@ def _decisions(world: World, args: dict[str, Any], e: Step) -> list[Mismatch]:
     if args.get("record"):
         ref = args["record"]
         label = ref
+        if "@" in ref and not _record_ids(world, ref):  # no entries about nothing: not a pass
+            return [Mismatch(e, f"could not find a record with email {ref} in either system", record=ref)]
         entries = world.engine.decisions(ref if "@" in ref else world.handle(ref).id)
     else:
         entries = world.engine.decisions()
@@ -512,3 +516,42 @@ def _engine_status(world: World, args: dict[str, Any], e: Step) -> list[Mismatch
         if not ok:
             out.append(Mismatch(e, why, record="engine status", field=path, expected=want, actual=node))
     return out
+
+
+@expectation("one_of")
+def _one_of(world: World, args: list[Any], e: Step) -> list[Mismatch]:
+    """Alternatives, each a list of expectations: passes when every expectation of at least one
+    alternative holds (where the documentation leaves a choice open, e.g. CON-6's first duplicate).
+    When none holds, each alternative's mismatches are reported."""
+    lines = getattr(args, "item_lines", None) or [e.line] * len(args)
+    failures: list[Mismatch] = []
+    for i, alternative in enumerate(args):
+        found: list[Mismatch] = []
+        item_lines = getattr(alternative, "item_lines", None) or [lines[i]] * len(alternative)
+        for j, item in enumerate(alternative):
+            ((name, inner),) = item.items()
+            sub = Step(
+                name=name,
+                args=inner,
+                line=item_lines[j],
+                index=j + 1,
+                block=f"{e.block}[{e.index}] one_of[{i + 1}]",
+            )
+            found += check(world, sub)
+        if not found:
+            return []
+        failures += found
+    return [
+        Mismatch(e, f"none of the {len(args)} alternatives holds (each one's mismatches follow)")
+    ] + failures
+
+
+@expectation("same_as_without")
+def _same_as_without(world: World, args: Any, e: Step) -> list[Mismatch]:
+    """Compares two runs, so the runner checks it after this run (scenarios/compare.py)."""
+    return [Mismatch(e, "same_as_without compares whole runs: use it in `then`, not in a `check` step")]
+
+
+# Checks on the engine's requests and checks over many records (given.generate) live in their own
+# modules; importing them here registers them.
+from scenarios import engine_calls, volume  # noqa: E402, F401

@@ -13,8 +13,9 @@ from urllib.parse import quote
 
 import requests
 
+from scenarios.wiretap import ACTOR_HEADER
 from simulator.clients import (
-    HUBSPOT_TOKEN,
+    HUBSPOT_PERSON_TOKEN,
     SALESFORCE_CONSUMER_KEY,
     SALESFORCE_CONSUMER_SECRET,
     SALESFORCE_PASSWORD,
@@ -42,7 +43,14 @@ class FakesClient:
         self.salesforce_url = salesforce_url.rstrip("/")
         self.http = requests.Session()
         self.http.trust_env = False
-        self._hs_headers = {"Authorization": f"Bearer {HUBSPOT_TOKEN}", "Content-Type": "application/json"}
+        # The scenario acts as a person, not as the integration: HubSpot's UI principal (its calls
+        # do not spend the portal's API limits, which stay the engine's alone), and every request
+        # is marked so the wire tap tells it from the engine's.
+        self.http.headers[ACTOR_HEADER] = "scenario"
+        self._hs_headers = {
+            "Authorization": f"Bearer {HUBSPOT_PERSON_TOKEN}",
+            "Content-Type": "application/json",
+        }
         self._sf_headers = {
             "Authorization": f"Bearer {SALESFORCE_SESSION_ID}",
             "Content-Type": "application/json",
@@ -52,7 +60,7 @@ class FakesClient:
         # scenario's own calls need to step around them (it saves three control calls a request).
         self.faults_active = False
         self.usage_managed = False
-        self._hs_property_names: list[str] | None = None
+        self._hs_properties: dict[str, dict[str, Any]] | None = None
 
     # --- plumbing -------------------------------------------------------------------------------
     def _call(
@@ -184,11 +192,29 @@ class FakesClient:
             json={"primaryObjectId": primary_id, "objectIdToMerge": merged_id},
         ).json()
 
-    def hs_property_names(self) -> list[str]:
-        if self._hs_property_names is None:
+    def hs_properties(self) -> dict[str, dict[str, Any]]:
+        """The portal's contact property definitions by name (read once per scenario)."""
+        if self._hs_properties is None:
             body = self.hs("GET", "/crm/v3/properties/contacts").json()
-            self._hs_property_names = sorted(p["name"] for p in body.get("results", []))
-        return self._hs_property_names
+            self._hs_properties = {p["name"]: p for p in body.get("results", [])}
+        return self._hs_properties
+
+    def hs_property_names(self) -> list[str]:
+        return sorted(self.hs_properties())
+
+    def hs_option_value(self, prop: str, value: Any) -> Any:
+        """An enumeration option's label (what a user sees, e.g. "Marketing Qualified Lead") ->
+        its internal value (marketingqualifiedlead); anything else is returned as it is."""
+        if not isinstance(value, str):
+            return value
+        definition = self.hs_properties().get(prop) or {}
+        for option in definition.get("options") or []:
+            if value == option.get("value"):
+                return value
+        for option in definition.get("options") or []:
+            if value.strip().lower() == str(option.get("label", "")).lower():
+                return option["value"]
+        return value
 
     def hs_get_contact(self, contact_id: str, properties: list[str] | None = None) -> dict[str, Any] | None:
         props = properties if properties is not None else self.hs_property_names()

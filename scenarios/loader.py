@@ -279,10 +279,17 @@ def _reference_problems(data: MarkedDict) -> Iterator[tuple[int, str]]:
                             line_of(data, [block, i, name, j]),
                             f"then-style check {block}[{i + 1}].check[{j + 1}] {inner}",
                         )
+                        yield from define(inner_args, line_of(data, [block, i, name, j]))  # `as:` on a check
                 continue
             yield from use(args, line, f"{block}[{i + 1}] {name}")
             if block == "when":
                 yield from define(args, line)
+            if name == "sync.during" and isinstance(args, dict):  # the person's steps inside it
+                for j, item in enumerate(args.get("do") or []):
+                    if isinstance(item, dict) and len(item) == 1:
+                        ((inner, inner_args),) = item.items()
+                        where = f"{block}[{i + 1}] sync.during do[{j + 1}] {inner}"
+                        yield from use(inner_args, line_of(data, [block, i, name, "do", j]), where)
 
 
 def _build(path: Path, data: MarkedDict) -> Scenario:
@@ -307,6 +314,7 @@ def _build(path: Path, data: MarkedDict) -> Scenario:
         source=data.get("source"),
         assumption=[re.match(r"A\d+", a).group(0) for a in assumptions],  # type: ignore[union-attr]
         seed=int(data.get("seed", DEFAULT_SEED)),
+        slow=bool(data.get("slow", False)),
         given=data.get("given") or {},
         when=steps("when"),
         then=steps("then"),

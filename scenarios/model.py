@@ -33,6 +33,7 @@ class Scenario:
     then: list[Step]
     line: int = 1
     given_line: int = 1
+    slow: bool = False  # a volume scenario: `hubforce scenarios run` skips it unless asked
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property

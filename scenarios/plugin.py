@@ -36,6 +36,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "scenario: a Hubforce scenario file (scenarios/**/*.scenario.yaml)")
+    config.addinivalue_line("markers", "slow: a slow (volume) scenario file (`slow: true`); -m 'not slow' leaves it out")
     catalog_marks.register_markers(config)
     config.pluginmanager.register(catalog_marks, "hubforce_catalog_marks")
 
@@ -58,6 +59,8 @@ class ScenarioItem(pytest.Item):
         self.scenario = scenario
         self.load_error = load_error
         self.add_marker(pytest.mark.scenario)
+        if scenario is not None and scenario.slow:
+            self.add_marker(pytest.mark.slow)
         if scenario is not None and scenario.covers:
             self.add_marker(pytest.mark.catalog(*scenario.covers))
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from scenarios import expectations, steps
+from scenarios import compare, expectations, steps, volume
 from scenarios.fakes import FakeApiError
 from scenarios.loader import ScenarioFileError, find_scenario_files, load_file
 from scenarios.model import Mismatch, Result, Scenario
@@ -57,6 +57,9 @@ def run_scenario(scenario: Scenario) -> Result:
         seconds=0.0,
         title=scenario.title,
     )
+    # `same_as_without` compares with a second run, which needs the sandbox this one is using.
+    deferred = [e for e in scenario.then if e.name == compare.NAME]
+    final: compare.State | None = None
     try:
         world = World.open(scenario.seed)
     except Exception as exc:  # the fakes themselves cannot start: say so, with where it broke
@@ -64,32 +67,56 @@ def run_scenario(scenario: Scenario) -> Result:
         result.seconds = time.perf_counter() - started
         return result
     try:
-        try:
-            _given(world, scenario)
-        except (StepError, ValueError, FakeApiError) as exc:
-            result.error = str(exc) if str(exc).startswith("given") else f"given: {exc}"
+        result.error = _play(world, scenario)
+        if result.error is not None:
             return _finish(world, result, started)
-        except Exception as exc:
-            result.error = f"given (line {scenario.given_line}) crashed: {_crash(exc)}"
-            return _finish(world, result, started)
-        world.marks["_when"] = world.fakes.journal_last_seq()
-        for s in scenario.when:
-            try:
-                if s.name not in TIMELESS_STEPS:
-                    world.fakes.advance_clock(STEP_SECONDS)
-                steps.run_step(world, s)
-            except (StepError, ValueError, FakeApiError) as exc:
-                result.error = f"when[{s.index}] {s.name} (line {s.line}) could not run: {exc}"
-                return _finish(world, result, started)
-            except Exception as exc:  # an engine or fake bug: name the step, keep the innermost frames
-                result.error = f"when[{s.index}] {s.name} (line {s.line}) crashed: {_crash(exc)}"
-                return _finish(world, result, started)
         for e in scenario.then:
+            if e.name == compare.NAME:
+                continue
             try:
                 result.mismatches.extend(expectations.check(world, e))
             except Exception as exc:
                 result.mismatches.append(Mismatch(e, f"crashed while checking: {_crash(exc)}"))
-        return _finish(world, result, started)
+        _finish(world, result, started)
+        if deferred:
+            final = compare.final_state(world)
+        return result
+    finally:
+        world.close()
+        if final is not None:
+            for e in deferred:
+                result.mismatches.extend(compare.compare(scenario, e, final, _replay))
+            result.passed = result.error is None and not result.mismatches
+            result.seconds = time.perf_counter() - started
+
+
+def _play(world: World, scenario: Scenario) -> str | None:
+    """`given`, then the `when` steps in order; the first that cannot run stops it (its text)."""
+    try:
+        _given(world, scenario)
+    except (StepError, ValueError, FakeApiError) as exc:
+        return str(exc) if str(exc).startswith("given") else f"given: {exc}"
+    except Exception as exc:
+        return f"given (line {scenario.given_line}) crashed: {_crash(exc)}"
+    world.marks["_when"] = world.fakes.journal_last_seq()
+    for s in scenario.when:
+        try:
+            if s.name not in TIMELESS_STEPS:
+                world.fakes.advance_clock(STEP_SECONDS)
+            steps.run_step(world, s)
+        except (StepError, ValueError, FakeApiError) as exc:
+            return f"when[{s.index}] {s.name} (line {s.line}) could not run: {exc}"
+        except Exception as exc:  # an engine or fake bug: name the step, keep the innermost frames
+            return f"when[{s.index}] {s.name} (line {s.line}) crashed: {_crash(exc)}"
+    return None
+
+
+def _replay(scenario: Scenario) -> tuple[compare.State | None, str | None]:
+    """Play a variant of a scenario in a fresh world and return its final state."""
+    world = World.open(scenario.seed)
+    try:
+        problem = _play(world, scenario)
+        return (None, problem) if problem else (compare.final_state(world), None)
     finally:
         world.close()
 
@@ -160,6 +187,9 @@ def _given_records(world: World, scenario: Scenario, lists: list[dict[str, Any]]
         for i, r in enumerate(sf.get(kind) or []):
             with _at(raw, ["given", "salesforce", kind, i]):
                 steps.create_salesforce_record(world, sobject or r["sobject"], dict(r))
+    for i, spec in enumerate(given.get("generate") or []):
+        with _at(raw, ["given", "generate", i]):
+            volume.generate(world, dict(spec))
     for i, lst in enumerate(lists):
         members = [world.handle(m, "hubspot").id for m in lst.get("members") or []]
         if members:

@@ -54,8 +54,14 @@ STEPS["check"] = lambda world, args: None  # handled by run_step (it needs the S
 # --- HubSpot contacts ----------------------------------------------------------------------------
 
 
+def hs_fill(world: World, properties: dict[str, Any]) -> dict[str, Any]:
+    """Property values for a HubSpot write: `$...` references resolved, option labels of
+    enumerations (lifecycle stage "Marketing Qualified Lead") turned into their internal values."""
+    return {k: world.fakes.hs_option_value(k, v) for k, v in world.fill(properties).items()}
+
+
 def create_hubspot_contact(world: World, args: dict[str, Any]) -> Handle:
-    props = world.fill(args["properties"])
+    props = hs_fill(world, args["properties"])
     record = world.fakes.hs_create_contact(props)
     handle = Handle(
         args.get("as") or f"_hs{record['id']}", "hubspot", "contact", str(record["id"]), props.get("email")
@@ -72,7 +78,7 @@ def _hs_create(world: World, args: dict[str, Any]) -> None:
 
 @step("hubspot.update_contact")
 def _hs_update(world: World, args: dict[str, Any]) -> None:
-    world.fakes.hs_update_contact(world.hubspot_id(args), world.fill(args["properties"]))
+    world.fakes.hs_update_contact(world.hubspot_id(args), hs_fill(world, args["properties"]))
 
 
 @step("hubspot.delete_contact")
@@ -93,7 +99,7 @@ def _hs_merge(world: World, args: dict[str, Any]) -> None:
 def _hs_form(world: World, args: dict[str, Any]) -> None:
     """A form submission creates or updates the contact with that email (TRG-8). HubSpot's forms
     endpoint is not part of the fake; the submission reaches the CRM as this create/update."""
-    props = {"email": args["email"], **world.fill(args.get("properties") or {})}
+    props = {"email": args["email"], **hs_fill(world, args.get("properties") or {})}
     found = world.fakes.hs_find_by_email(args["email"], properties=["email"])
     if found:
         world.fakes.hs_update_contact(str(found[0]["id"]), props)
@@ -108,25 +114,36 @@ def _hs_form(world: World, args: dict[str, Any]) -> None:
 
 def _property_types(world: World) -> dict[str, str]:
     try:
-        body = world.fakes.hs("GET", "/crm/v3/properties/contacts").json()
+        return {name: p.get("type", "string") for name, p in world.fakes.hs_properties().items()}
     except FakeApiError:
         return {}
-    return {p["name"]: p.get("type", "string") for p in body.get("results", [])}
 
 
 def branch_for(world: World, args: dict[str, Any]) -> dict[str, Any] | None:
+    """`where` (all must hold) or `where_any` (an OR-list of `where` blocks) -> a filterBranch;
+    enumeration labels become values. `filter_branch` is taken as written."""
     if "filter_branch" in args:
         return dict(args["filter_branch"])
-    if "where" in args:
-        return filter_branch(dict(args["where"]), _property_types(world))
-    return None
+    blocks = [args["where"]] if "where" in args else list(args.get("where_any") or [])
+    if not blocks:
+        return None
+    labelled = [{k: _option_values(world, k, v) for k, v in dict(b).items()} for b in blocks]
+    return filter_branch(labelled, _property_types(world))
+
+
+def _option_values(world: World, prop: str, cond: Any) -> Any:
+    if isinstance(cond, list):
+        return [world.fakes.hs_option_value(prop, v) for v in cond]
+    if isinstance(cond, dict):
+        return {k: _option_values(world, prop, v) if k in ("not", "any_of") else v for k, v in cond.items()}
+    return world.fakes.hs_option_value(prop, cond)
 
 
 def create_list(world: World, args: dict[str, Any]) -> None:
     processing = PROCESSING_TYPES[args.get("processing", "active")]
     branch = branch_for(world, args)
     if processing == "DYNAMIC" and branch is None:
-        raise StepError(f"list {args['name']!r}: an active list needs `where:` or `filter_branch:`")
+        raise StepError(f"list {args['name']!r}: an active list needs `where:`, `where_any:` or `filter_branch:`")
     world.fakes.hs_create_list(args["name"], processing, branch)
     members = [world.handle(m, "hubspot").id for m in args.get("members") or []]
     if members:
@@ -327,10 +344,20 @@ def _settings_list(world: World, args: Any) -> None:
     before = world.engine.settings_dict
     try:
         world.engine.update_settings({"contacts": {"inclusion_list": args.get("list")}})
-    except Exception:  # refused, as expected (INC-1); the previous settings stay in force
+    except Exception as exc:  # refused, as expected (INC-1); the previous settings stay in force
         world.engine.settings_dict = before
+        _refusal_says(args, exc)
         return
     raise StepError(f"expected the engine to refuse inclusion list {args.get('list')!r}, but it accepted it")
+
+
+def _refusal_says(args: dict[str, Any], exc: Exception) -> None:
+    """`message_contains` (text or list): the refusal's message must say all of it, so the admin
+    learns what was wrong (e.g. the list's name and that it is not an active list)."""
+    needles = args.get("message_contains") or []
+    missing = [n for n in ([needles] if isinstance(needles, str) else needles) if n.lower() not in str(exc).lower()]
+    if missing:
+        raise StepError(f"the setting was refused, but the message does not mention {missing}: {exc}") from None
 
 
 @step("settings.mapping")
@@ -349,11 +376,7 @@ def _settings_mapping(world: World, args: dict[str, Any]) -> None:
     try:
         world.engine.update_settings(change)
     except Exception as exc:  # refused, as expected; the previous mappings stay in force
-        needle = args.get("message_contains")
-        if needle and needle.lower() not in str(exc).lower():
-            raise StepError(
-                f"the mapping was refused, but the message does not mention {needle!r}: {exc}"
-            ) from None
+        _refusal_says(args, exc)
         return
     raise StepError(f"expected the engine to refuse mapping {mapping}, but it accepted it")
 
@@ -437,3 +460,8 @@ def _sandbox_settings(world: World, args: dict[str, Any]) -> None:
 @step("mark")
 def _mark(world: World, args: Any) -> None:
     world.marks[str(args)] = world.fakes.journal_last_seq()
+
+
+# Steps that reach into an engine step (sync.during, engine.stop) live in their own module; importing
+# it here registers them wherever the vocabulary is used.
+from scenarios import interrupts  # noqa: E402, F401

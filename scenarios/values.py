@@ -97,12 +97,15 @@ def _same(a: Any, b: Any) -> bool:
 # --- list criteria ------------------------------------------------------------------------------
 
 
-def filter_branch(where: dict[str, Any], types: dict[str, str] | None = None) -> dict[str, Any]:
-    """`where` (all conditions must hold) -> HubSpot lists v3 filterBranch (OR root, one AND branch).
+def filter_branch(
+    where: dict[str, Any] | list[dict[str, Any]], types: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """`where` (all conditions must hold) -> HubSpot lists v3 filterBranch (OR root, one AND branch);
+    a list of `where` blocks -> one AND branch each (a contact qualifies when any block holds).
     `types` (property name -> HubSpot data type) picks the operationType a real portal expects:
     ENUMERATION for enumerations (lifecyclestage), NUMBER, BOOL, MULTISTRING for text."""
     types = types or {}
-    filters = [_property_filter(name, cond, types.get(name)) for name, cond in where.items()]
+    blocks = where if isinstance(where, list) else [where]
     return {
         "filterBranchType": "OR",
         "filterBranchOperator": "OR",
@@ -112,8 +115,9 @@ def filter_branch(where: dict[str, Any], types: dict[str, str] | None = None) ->
                 "filterBranchType": "AND",
                 "filterBranchOperator": "AND",
                 "filterBranches": [],
-                "filters": filters,
+                "filters": [_property_filter(name, cond, types.get(name)) for name, cond in block.items()],
             }
+            for block in blocks
         ],
     }
 

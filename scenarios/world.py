@@ -13,8 +13,10 @@ from typing import Any
 
 from faker import Faker
 
-from scenarios.engine_adapter import EngineAdapter, EngineUnavailable
+from scenarios import wiretap
+from scenarios.engine_adapter import EngineAdapter, EngineStopped, EngineUnavailable
 from scenarios.fakes import FakesClient
+from scenarios.wiretap import Call, is_write
 from simulator import Sandbox
 from simulator.clients import SALESFORCE_PASSWORD, SALESFORCE_USERNAME
 from simulator.core.clock import DEFAULT_VIRTUAL_START
@@ -58,6 +60,7 @@ def _sandbox_for(seed: int) -> tuple[Sandbox, InProcessTransport]:
         sandbox = Sandbox(seed=seed)
         transport = InProcessTransport(sandbox)
         transport.mount(WEBHOOK_BASE, _webhook_dispatch)
+        wiretap.install(transport.apps, lambda: sandbox.journal.last_seq)
         _SHARED["sandbox"] = (sandbox, transport)
     sandbox, transport = _SHARED["sandbox"]
     sandbox.reset(seed)
@@ -95,6 +98,15 @@ class World:
     given_snapshot: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     mismatches: list[Any] = field(default_factory=list)  # from `check` steps inside `when`
+    groups: dict[str, list[Handle]] = field(default_factory=dict)  # `as:` of given.generate
+    calls: list[Call] = field(default_factory=list)  # the engine's requests during engine steps
+    # Armed by `sync.during` / `engine.stop`: what happens at a given engine request of the next
+    # engine step (a person's edit first; the engine stopped after a write or before a commit).
+    request_hooks: list[Any] = field(default_factory=list)
+    stop_plan: Any = None
+    stops: int = 0
+    pending_checks: list[Any] = field(default_factory=list)  # did the armed hooks/stops happen?
+    _in_engine: bool = False
     _engine: EngineAdapter | None = None
     _engine_error: str | None = None
 
@@ -106,7 +118,7 @@ class World:
         faker = Faker()
         faker.seed_instance(seed)
         workdir = Path(tempfile.mkdtemp(prefix="hubforce-scenario-", dir=_STATE_DIR))
-        return cls(
+        world = cls(
             seed=seed,
             sandbox=sandbox,
             transport=transport,
@@ -114,9 +126,13 @@ class World:
             workdir=workdir,
             faker=faker,
         )
+        wiretap.WireTap.current = world
+        return world
 
     def close(self) -> None:
         try:
+            if wiretap.WireTap.current is self:
+                wiretap.WireTap.current = None
             if _RECEIVING["world"] is self:
                 _RECEIVING["world"] = None
             if self._engine is not None:
@@ -153,6 +169,7 @@ class World:
                 f"sqlite:///{self.workdir / 'sync-state.db'}",
                 self.sleep,
                 self.sandbox.clock.now,
+                before_commit=self._before_commit,
             )
             if webhooks:
                 engine.subscribe_webhooks(WEBHOOK_APP_ID, WEBHOOK_DEVELOPER_KEY, WEBHOOK_URL)
@@ -177,16 +194,56 @@ class World:
         self.fakes.advance_clock(max(0.0, float(seconds)))
 
     def engine_call(self, fn: Any, *args: Any) -> Any:
-        """Run an engine action and remember its journal window (its API calls)."""
-        start = self.fakes.journal_last_seq()
+        """Run an engine action, keeping its requests (the wire tap records them). An engine
+        stopped by `engine.stop` is restarted on the same state, as a process manager would."""
+        start = self.sandbox.journal.last_seq
+        self._in_engine = True
         try:
             return fn(*args)
+        except EngineStopped:
+            self.stops += 1
+            self._in_engine, self.stop_plan = False, None  # the new process starts unarmed
+            self.engine.restart()
+            return None
         finally:
-            self.engine_windows.append((start, self.fakes.journal_last_seq()))
+            self._in_engine = False
+            self.request_hooks.clear()  # armed for one engine step only
+            self.stop_plan = None
+            self.engine_windows.append((start, self.sandbox.journal.last_seq))
+            problems = [p for p in (check() for check in self.pending_checks) if p]
+            self.pending_checks.clear()
+            if problems:
+                raise StepError("; ".join(problems))
 
-    def engine_entries(self, since: int = 0) -> list[dict[str, Any]]:
-        entries = self.fakes.journal(since=since) if self.engine_windows else []
-        return [e for e in entries if any(lo < e["seq"] <= hi for lo, hi in self.engine_windows)]
+    def engine_ran_since(self, since: int) -> bool:
+        return any(lo >= since for lo, _ in self.engine_windows)
+
+    def engine_entries(self, since: int = 0) -> list[Call]:
+        return [c for c in self.calls if c.seq > since]
+
+    def _before_commit(self) -> None:
+        if self._in_engine and self.stop_plan is not None:
+            self.stop_plan.before_commit()
+
+    # --- the wire tap's callbacks (scenarios/wiretap.py) ------------------------------------
+    def before_engine_request(self, call: Call) -> None:
+        if not self._in_engine:
+            return
+        if self.stop_plan is not None and self.stop_plan.stopped:
+            raise EngineStopped("a stopped engine makes no requests")
+        self.calls.append(call)
+        for hook in list(self.request_hooks):
+            if hook.matches(call):
+                self.request_hooks.remove(hook)
+                hook.run(self)
+
+    def after_engine_request(self, call: Call) -> None:
+        plan = self.stop_plan
+        if not self._in_engine or plan is None:
+            return
+        if is_write(call):
+            plan.saw_write()
+
 
     # --- handles ----------------------------------------------------------------------------
     def name(self, handle: Handle) -> None:

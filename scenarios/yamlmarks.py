@@ -3,10 +3,16 @@ reported as `file:line: what is wrong` instead of a traceback.
 
 `load_marked(text)` returns plain dicts/lists (subclasses) that carry the line of each mapping,
 sequence and key; `line_of(root, path)` finds the line of a JSON-Schema error path.
+
+Plain scalars are read by YAML 1.2's core schema, not PyYAML's YAML 1.1 one: `Country: NO`,
+`Opted: yes` and `Code: on` are text (1.1 makes them booleans, and a boolean written to Salesforce
+becomes "false"), `010` is ten, `2026-01-05` is text (no date objects), `1:30` is text. Only
+true/false (any case style YAML 1.2 allows) are booleans.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -31,6 +37,34 @@ _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 class _MarkedLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     pass
+
+
+# YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution): tag, regex, first characters.
+_CORE_SCALARS: list[tuple[str, str, str]] = [
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", "~nN"),
+    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+.0123456789",
+    ),
+]
+_MarkedLoader.yaml_implicit_resolvers = {}  # YAML 1.1's (and its `<<` merge keys) are not inherited
+for _tag, _regex, _first in _CORE_SCALARS:
+    _MarkedLoader.add_implicit_resolver(_tag, re.compile(_regex), [*_first, ""] if _first == "~nN" else list(_first))
+
+
+def _construct_int(loader: _MarkedLoader, node: yaml.ScalarNode) -> int:
+    text = loader.construct_scalar(node)
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    if text.startswith("0x"):
+        return int(text[2:], 16)
+    return int(text, 10)  # YAML 1.2: a leading zero is not octal
+
+
+_MarkedLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def _construct_mapping(loader: _MarkedLoader, node: yaml.MappingNode) -> MarkedDict:

@@ -17,6 +17,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+# A person in HubSpot's UI: not counted against the portal's API limits.
+from simulator.hubspot.auth import PERSON_TOKEN as HUBSPOT_PERSON_TOKEN  # noqa: F401 - re-exported
+
 HUBSPOT_TOKEN = "pat-local-sandbox"
 SALESFORCE_SESSION_ID = "sandbox-session"
 SALESFORCE_USERNAME = "integration@example.com"

@@ -1,5 +1,7 @@
 """Fault rules: make a matching request fail with a status, extra latency, a timeout or a dropped
-connection — by count (`times`), after letting some through (`skip`), or with a probability.
+connection — or perform it and then drop the connection, so the client never learns that it
+succeeded (`drop_after`, a lost answer) — by count (`times`), after letting some through
+(`skip`), or with a probability.
 
 A rule is data; applying it is the transport's job, because a timeout or a dropped connection looks
 different in-process (a `requests` exception) than over a socket (a stalled or cut connection).
@@ -12,8 +14,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-FaultAction = Literal["status", "latency", "timeout", "drop"]
-ACTIONS: tuple[str, ...] = ("status", "latency", "timeout", "drop")
+FaultAction = Literal["status", "latency", "timeout", "drop", "drop_after"]
+ACTIONS: tuple[str, ...] = ("status", "latency", "timeout", "drop", "drop_after")
 
 
 class FaultRuleError(ValueError):

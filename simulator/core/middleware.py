@@ -59,6 +59,8 @@ class SandboxMiddleware:
             if rule.action == "status":
                 record(rule.status)
                 return _fault_status(self.service, rule, start_response)
+            if rule.action == "drop_after":
+                return _performed_then_dropped(self.app, environ, start_response, rule, record)
             if rule.action in ("timeout", "drop"):
                 record(0)
                 if environ.get(TRANSPORT_KEY) == "inprocess":
@@ -89,6 +91,35 @@ def _fault_status(service: Service, rule: FaultRule, start_response: Callable[..
     headers.append(("Content-Length", str(len(body))))
     start_response(f"{rule.status} {resp.status.split(' ', 1)[1] if ' ' in resp.status else ''}".strip(), headers)
     return [body]
+
+
+def _performed_then_dropped(
+    app: Callable[..., Iterable[bytes]],
+    environ: dict[str, Any],
+    start_response: Callable[..., Any],
+    rule: FaultRule,
+    record: Callable[[int], None],
+) -> Iterable[bytes]:
+    """`drop_after`: the request is carried out in full (and journaled with its real status), then
+    the connection drops before the answer arrives — the client cannot tell whether it succeeded."""
+    status_box = [0]
+
+    def keep_status(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        status_box[0] = int(status.split(" ", 1)[0])
+        return lambda data: None
+
+    result = app(environ, keep_status)
+    try:
+        for _ in result:  # run the app to the end: the change is made
+            pass
+    finally:
+        close = getattr(result, "close", None)
+        if callable(close):
+            close()
+    record(status_box[0])
+    if environ.get(TRANSPORT_KEY) == "inprocess":
+        raise InProcessFault(rule)
+    return _dropped(start_response)
 
 
 def _dropped(start_response: Callable[..., Any]) -> Iterable[bytes]:

@@ -17,6 +17,10 @@ CLIENT_ID = "sandbox-client-id"
 CLIENT_SECRET = "sandbox-client-secret"
 FIXED_AUTH_CODE = "sandbox-auth-code"
 DEVELOPER_API_KEY = "sandbox-developer-key"
+# A person working in HubSpot's own UI (the sandbox's test harness acts as one): the app's own
+# session, not an API integration, so its requests do not spend the portal's API limits (burst,
+# daily, search). Only this sandbox knows the token; real portals have no such credential.
+PERSON_TOKEN = "hubforce-ui-person"
 APP_ID = 1_000_001
 USER_ID = 2_000_001
 USER_EMAIL = "integration@example.com"
@@ -62,7 +66,7 @@ def oauth_error(code: str, status: int = 400) -> ApiError:
 class AuthInfo:
     """What `ctx.auth` holds after authentication."""
 
-    kind: str  # "private_app" | "oauth" | "developer"
+    kind: str  # "private_app" | "oauth" | "developer" | "person" (the UI, see PERSON_TOKEN)
     token: str
     scopes: list[str] = field(default_factory=list)
 
@@ -105,6 +109,8 @@ class TokenStore:
         return self.check_token(token)
 
     def check_token(self, token: str) -> AuthInfo:
+        if token == PERSON_TOKEN:
+            return AuthInfo("person", token, list(DEFAULT_SCOPES))
         if token in self.backend.settings.get("private_app_tokens", []):
             return AuthInfo("private_app", token, list(DEFAULT_SCOPES))
         access = self.access.get(token)

@@ -4,7 +4,8 @@
   limit increase packs; public OAuth apps 110 per installing account.
 * daily: per account, by tier (250k / 625k / 1M, +1M per pack), reset at midnight UTC of the sandbox clock.
 * CRM search: 5 requests per second per account, no X-HubSpot-RateLimit headers on its responses.
-Setting `rate_limits: false` turns the 429s off (headers still count down)."""
+Setting `rate_limits: false` turns the 429s off (headers still count down). Requests of a person in
+the UI (auth.PERSON_TOKEN, the scenario harness) are not API calls and are not counted."""
 
 from __future__ import annotations
 
@@ -68,6 +69,8 @@ class RateLimiter:
     def check(self, ctx: Ctx, route: Route) -> None:
         if route.public or route.rule.startswith("/webhooks/"):
             return  # OAuth token endpoints and the developer-key webhooks API are not CRM API calls
+        if getattr(ctx.auth, "kind", "") == "person":
+            return  # a person in HubSpot's UI does not spend the integration's API limits (auth.PERSON_TOKEN)
         now = self.backend.now_ms()
         enforce = bool(self.backend.settings.get("rate_limits", True))
         auth = ctx.auth

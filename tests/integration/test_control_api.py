@@ -80,3 +80,27 @@ def test_same_seed_same_state(sandbox: Sandbox) -> None:
     assert a.rng.uuid4() == b.rng.uuid4()
     sandbox.reset(seed=9)
     assert sandbox.seed == 9
+
+
+def test_drop_after_performs_the_request_then_loses_the_answer(api) -> None:  # noqa: ANN001
+    """A lost answer: the fake carries the request out (the contact exists, the journal has its
+    real status) and then the connection fails, so the client cannot know it succeeded."""
+    base = api.hubspot_url
+    auth = {"Authorization": "Bearer pat-local-sandbox"}
+    rule = requests.post(
+        f"{base}/_hubforce/faults",
+        json={"service": "hubspot", "method": "POST", "path": "^/crm/v3/objects/contacts$", "action": "drop_after", "times": 1},
+    )
+    assert rule.status_code == 201
+    body = {"properties": {"email": "lost@example.com", "lastname": "Answer"}}
+    try:
+        resp = requests.post(f"{base}/crm/v3/objects/contacts", json=body, headers=auth, timeout=10)
+        answered = resp.status_code == 201 and resp.json().get("id")  # a cut body cannot be read either
+    except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError, ValueError):
+        answered = False
+    assert not answered
+    search = {"filterGroups": [{"filters": [{"propertyName": "email", "operator": "EQ", "value": "lost@example.com"}]}]}
+    found = requests.post(f"{base}/crm/v3/objects/contacts/search", json=search, headers=auth).json()
+    assert found["total"] == 1  # the request was performed
+    entry = requests.get(f"{base}/_hubforce/journal", params={"method": "POST", "path": "objects/contacts$"}).json()["entries"][0]
+    assert (entry["status"], entry["fault"]) == (201, rule.json()["id"])

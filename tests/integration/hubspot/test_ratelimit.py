@@ -89,3 +89,24 @@ def test_client_sees_429_and_injected_fault_has_hubspots_body(hs: Client, sandbo
     assert exc.value.status == 429 and body["policyName"] == "TEN_SECONDLY_ROLLING"
     assert body["errorType"] == "RATE_LIMIT"
     assert hs.crm.contacts.basic_api.get_page().results == []
+
+
+def test_a_person_in_the_ui_does_not_spend_the_integrations_limits(api: Any, sandbox: Any) -> None:
+    """The sandbox's UI principal (the scenario harness acting as a person) is not an API client:
+    its requests neither count against nor are refused by the burst, daily or search limits, and
+    the integration's token keeps its whole budget."""
+    from simulator.clients import HUBSPOT_PERSON_TOKEN
+
+    sandbox.update_settings("hubspot", {"tier": "starter"})
+    person = {"Authorization": f"Bearer {HUBSPOT_PERSON_TOKEN}"}
+    url = f"{api.hubspot_url}/crm/v3/objects/contacts"
+    for _ in range(150):  # more than the starter burst of 100
+        assert requests.get(f"{url}?limit=1", headers=person).status_code == 200
+    search = {"filterGroups": [], "limit": 1}
+    for _ in range(8):  # more than 5 searches a second
+        assert requests.post(f"{url}/search", json=search, headers=person).status_code == 200
+    first = hit(api)
+    assert first.status_code == 200
+    assert first.headers["X-HubSpot-RateLimit-Remaining"] == "99"
+    assert first.headers["X-HubSpot-RateLimit-Daily-Remaining"] == "249999"
+    assert requests.post(f"{url}/search", json=search, headers=AUTH).status_code == 200

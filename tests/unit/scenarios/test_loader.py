@@ -14,6 +14,7 @@ from scenarios.loader import (
     find_scenario_files,
     load_file,
     load_text,
+    schema,
     step_names,
 )
 from scenarios.steps import STEPS
@@ -225,3 +226,72 @@ def test_readme_documents_every_step_and_expectation() -> None:
     readme = (SCENARIOS_ROOT / "README.md").read_text(encoding="utf-8")
     missing = [n for n in [*step_names(), *expectation_names()] if f"`{n}`" not in readme]
     assert missing == []
+
+
+def test_plain_scalars_are_read_as_yaml_1_2_not_1_1() -> None:
+    """YAML 1.1 (PyYAML's default) reads `Country: NO` as false, which would then be written to
+    Salesforce as "false"; scenario files are YAML 1.2, where only true/false are booleans."""
+    from scenarios.yamlmarks import load_marked
+
+    data = load_marked(
+        "a: NO\nb: yes\nc: on\nd: Off\ne: 010\nf: 2026-01-05\ng: 1:30\nh: true\ni: FALSE\nj: ~\nk: 0o17\nl: 0x1f\nm: 1.5\n"
+    )
+    assert data == {
+        "a": "NO",
+        "b": "yes",
+        "c": "on",
+        "d": "Off",
+        "e": 10,
+        "f": "2026-01-05",
+        "g": "1:30",
+        "h": True,
+        "i": False,
+        "j": None,
+        "k": 15,
+        "l": 31,
+        "m": 1.5,
+    }
+    scenario = load_text(
+        "id: x\ntitle: Norway\ncovers: [RULE-12]\nsources: [S-LC]\n"
+        "when:\n  - hubspot.create_contact: {as: n, properties: {email: n@example.com, country: NO}}\n"
+        "then:\n  - hubspot.contact: {ref: n}\n",
+        "n.scenario.yaml",
+    )
+    assert scenario.when[0].args["properties"]["country"] == "NO"
+
+
+def test_readme_example_of_every_step_validates_and_uses_them_all() -> None:
+    """The README's "by example" file is a valid scenario file and shows every step and check."""
+    readme = (SCENARIOS_ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("<!-- every-step-example -->\n```yaml\n", 1)[1].split("```", 1)[0]
+    scenario = load_text(block, "README.md")
+    used_steps: set[str] = set()
+    used_checks: set[str] = set()
+    for s in scenario.when:
+        used_steps.add(s.name)
+        if s.name == "check":
+            used_checks.update(name for item in s.args for name in item)
+        if s.name == "sync.during":
+            used_steps.update(name for item in s.args["do"] for name in item)
+    used_checks.update(e.name for e in scenario.then)
+    assert sorted(set(step_names()) - used_steps) == []
+    assert sorted(set(expectation_names()) - used_checks) == []
+    assert set(scenario.given) == set(schema()["properties"]["given"]["properties"])
+
+
+def test_a_ref_inside_sync_during_must_name_a_handle() -> None:
+    text = HEADER + dedent(
+        """\
+        when:
+          - sync.during:
+              before: {system: salesforce, method: POST}
+              do:
+                - hubspot.update_contact: {ref: nobody, properties: {jobtitle: CTO}}
+          - sync.run:
+        then:
+          - nothing_synced: true
+        """
+    )
+    with pytest.raises(ScenarioFileError) as info:
+        load_text(text, "d.scenario.yaml")
+    assert "d.scenario.yaml:9: when[1] sync.during do[1] hubspot.update_contact: ref 'nobody' names no record handle" in str(info.value)

@@ -27,15 +27,17 @@ then:
 
 GOOD = """\
 id: good-one
-title: Time passes and nothing is synced without an engine step
+title: Time passes and a sync cycle with nothing to do writes nothing
 covers: [TRG-1]
 sources: [S-TRG]
 when:
   - clock.advance: 15m
   - mark: later
+  - sync.run:
 then:
   - nothing_synced: true
-  - api_calls: {system: any, since: later, count: 0}
+  - api_calls: {system: salesforce, since: later, method: [POST, PATCH, DELETE], count: 0}
+  - api_calls: {system: hubspot, since: later, path: /search$, at_least: 1}
 """
 
 
@@ -95,3 +97,29 @@ def test_cli_text_report_with_coverage_table(tmp_path: Path, capsys: pytest.Capt
 def test_cli_missing_path_is_a_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.cmd_run(_args(paths=[str(tmp_path / "nope")])) == 2
     assert "no such scenario file or folder" in capsys.readouterr().err
+
+
+def test_cli_run_on_a_folder_without_scenarios_says_so_and_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes.yaml").write_text("not: a scenario\n", encoding="utf-8")
+    code = cli.cmd_run(_args(paths=[str(tmp_path)]))
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.strip() == f"hubforce scenarios: no scenario files (*.scenario.yaml) in {tmp_path}"
+
+
+def test_cli_skips_slow_scenarios_in_folders_unless_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "good.scenario.yaml").write_text(GOOD, encoding="utf-8")
+    slow = GOOD.replace("good-one", "slow-one").replace("covers:", "slow: true\ncovers:")
+    (tmp_path / "slow.scenario.yaml").write_text(slow, encoding="utf-8")
+    assert cli.cmd_run(_args(paths=[str(tmp_path)])) == 0
+    out = capsys.readouterr().out
+    assert "PASS  good-one" in out and "slow-one" not in out
+    assert "1 slow (volume) scenario(s) not run; --slow runs them" in out
+    assert cli.cmd_run(_args(paths=[str(tmp_path)], slow=True)) == 0
+    assert "PASS  slow-one" in capsys.readouterr().out
+    assert cli.cmd_run(_args(paths=[str(tmp_path / "slow.scenario.yaml")])) == 0  # named: it runs
+    assert "PASS  slow-one" in capsys.readouterr().out

@@ -27,7 +27,6 @@ then:
   - salesforce.lead: {ref: ada, fields: {Title: CTO, FirstName: Adam, LastName: Byron, City: absent, Company: unchanged}}
   - salesforce.contact: {email: bob@example.com, count: 1, fields: {LastName: Babbage}}
   - salesforce.lead: {email: nobody@example.com, exists: false}
-  - nothing_synced: true
 """
 
 
@@ -144,3 +143,96 @@ def test_fake_only_steps_act_through_the_public_apis(tmp_path: Path) -> None:
     and faults all run against the fakes (no engine step involved)."""
     result = _run(STEPS_SMOKE, tmp_path)
     assert result.passed, result.report()
+
+
+ARMED = """\
+id: armed
+title: Hooks armed for the next engine step must happen in it
+covers: [INC-10]
+sources: [S-INC]
+when:
+  - hubspot.create_contact: {as: ada, properties: {email: ada@example.com, lastname: Lovelace, company: Acme}}
+  - clock.advance: 15m
+  - STEP
+  - sync.run:
+then:
+  - salesforce.lead: {email: ada@example.com, count: 1}
+"""
+
+
+def test_an_edit_armed_for_a_request_the_engine_never_makes_fails_the_step(tmp_path: Path) -> None:
+    never = "sync.during: {before: {system: hubspot, method: DELETE}, do: [hubspot.update_contact: {ref: ada, properties: {jobtitle: CTO}}]}"
+    result = _run(ARMED.replace("STEP", never), tmp_path)
+    assert result.error is not None and result.error.startswith("when[4] sync.run (line 9) could not run:")
+    assert "the engine made no request matching" in result.error
+
+
+def test_an_edit_lands_between_the_engines_read_and_its_write(tmp_path: Path) -> None:
+    during = (
+        "sync.during: {before: {system: salesforce, method: POST, path: /composite/sobjects$},"
+        " do: [hubspot.update_contact: {ref: ada, properties: {jobtitle: CTO}}]}"
+    )
+    text = ARMED.replace("STEP", during).replace(
+        "count: 1}\n", "count: 1, fields: {Title: absent}}\n  - hubspot.contact: {ref: ada, properties: {jobtitle: CTO}}\n"
+    )
+    result = _run(text, tmp_path)
+    assert result.passed, result.report()  # the lead was written from what the engine read before the edit
+
+
+def test_engine_stop_that_never_happens_fails_and_one_that_does_restarts_the_engine(tmp_path: Path) -> None:
+    never = _run(ARMED.replace("STEP", "engine.stop: {at: after_write, nth: 5}"), tmp_path)
+    assert never.error is not None and "engine.stop after_write #5: the next engine step never got there" in never.error
+    stopped = _run(ARMED.replace("STEP", "engine.stop: {at: after_write}"), tmp_path)
+    assert stopped.passed, stopped.report()  # the lead was created before the engine stopped
+
+
+MISSING = """\
+id: missing-data
+title: Checks about records or engine steps that are not there fail and say so
+covers: [TRG-1]
+sources: [S-TRG]
+given:
+  hubspot:
+    contacts:
+      - {as: ada, properties: {email: ada@example.com, lastname: Lovelace}}
+when:
+  - clock.advance: 15m
+then:
+  - link: {hubspot: nobody@example.com, exists: false}
+  - sync_errors: {record: nobody@example.com, count: 0}
+  - nothing_synced: true
+  - api_calls: {system: any, count: 0}
+  - decision_log: {record: nobody@example.com, contains: skipped, count: 0}
+"""
+
+
+def test_checks_on_missing_data_fail_with_could_not_find(tmp_path: Path) -> None:
+    """An expectation that would pass on missing data (a link check for an email that matches
+    nothing, no errors or decisions for an unknown record, nothing synced when no engine step
+    ran) fails and says what it could not find."""
+    result = _run(MISSING, tmp_path)
+    assert not result.passed and result.error is None
+    messages = [(m.expectation.index, m.message) for m in result.mismatches]
+    assert [i for i, _ in messages] == [1, 2, 3, 4, 5]
+    assert all("could not find" in text for _, text in messages), messages
+    assert "no HubSpot contact with email nobody@example.com" in messages[0][1]
+    assert "no sync step ran" in messages[2][1]
+    synced = _run(MISSING.replace("  - clock.advance: 15m\n", "  - clock.advance: 15m\n  - sync.run:\n"), tmp_path)
+    # After a sync step the engine-call checks have something to look at: the engine created
+    # ada's lead, so they fail on what it did, not on a missing engine step.
+    by_index = {m.expectation.index: m.message for m in synced.mismatches}
+    assert sorted(by_index) == [1, 2, 3, 4, 5]
+    assert by_index[3].startswith("the engine wrote to the APIs")
+    assert by_index[4].startswith("wrong number of engine API calls")
+    assert all("could not find" in by_index[i] for i in (1, 2, 5))
+
+
+def test_a_step_inside_sync_during_that_fails_is_reported_not_raised_into_the_engine(tmp_path: Path) -> None:
+    during = (
+        "sync.during: {before: {system: salesforce, method: POST, path: /composite/sobjects$},"
+        " do: [salesforce.update: {email: nobody@example.com, fields: {Title: CTO}}]}"
+    )
+    result = _run(ARMED.replace("STEP", during), tmp_path)
+    assert result.error is not None
+    assert result.error.startswith("when[4] sync.run (line 9) could not run: sync.during: sync.during do[1] salesforce.update")
+    assert "no Salesforce lead or contact with email nobody@example.com" in result.error

@@ -162,3 +162,19 @@ def test_others_unchanged_flags_fields_not_named_but_ignores_timestamps_and_link
 def test_others_unchanged_needs_a_given_record() -> None:
     out = _compare_fields(_world({}), STEP, "r", "hubspot", "1", {"a": "1"}, {}, "unchanged")
     assert len(out) == 1 and isinstance(out[0], Mismatch) and "end of `given`" in out[0].message
+
+
+def test_an_or_list_of_where_blocks_becomes_one_and_branch_each() -> None:
+    branch = filter_branch(
+        [{"lifecyclestage": "marketingqualifiedlead"}, {"lifecyclestage": "salesqualifiedlead", "country": "NL"}],
+        {"lifecyclestage": "enumeration", "country": "string"},
+    )
+    assert branch["filterBranchType"] == "OR"
+    ands = branch["filterBranches"]
+    assert [b["filterBranchType"] for b in ands] == ["AND", "AND"]
+    assert [[f["property"] for f in b["filters"]] for b in ands] == [["lifecyclestage"], ["lifecyclestage", "country"]]
+    assert ands[1]["filters"][0]["operation"] == {
+        "operationType": "ENUMERATION",
+        "operator": "IS_ANY_OF",
+        "values": ["salesqualifiedlead"],
+    }

@@ -1,0 +1,34 @@
+"""The scenario suite's wall time, as `make run` runs it (every non-slow scenario file, 2 worker
+processes), against the issue-15 goal: >= 100 files in <= 15 s on a 2-core machine. Prints the
+wall time, the CPU time of all processes and the load average, because a loaded machine
+stretches the wall time while the CPU time stays about the same."""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+
+from scenarios.cli import run_files, scenario_files
+
+GOAL_SECONDS = 15.0
+GOAL_FILES = 100
+
+
+def _cpu() -> float:
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def main() -> None:
+    files, skipped = scenario_files([])
+    load = os.getloadavg()[0]
+    cpu, started = _cpu(), time.perf_counter()
+    results = run_files(files, jobs=2)
+    wall, cpu = time.perf_counter() - started, _cpu() - cpu
+    passed = sum(r.passed for r in results)
+    print("== scenario suite (make run: 2 workers, slow scenarios left out)")
+    print(f"  files {len(files)} (+{skipped} slow), passed {passed}")
+    print(f"  wall {wall:.1f} s, CPU {cpu:.1f} s, load average before {load:.1f} on {os.cpu_count()} cores")
+    print(f"  goal: >= {GOAL_FILES} files in <= {GOAL_SECONDS:.0f} s wall -> "
+          f"{'met' if len(files) >= GOAL_FILES and wall <= GOAL_SECONDS else 'NOT met on this run'}")
