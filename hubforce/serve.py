@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator import Sandbox
 from simulator.clients import (
@@ -16,7 +18,10 @@ from simulator.clients import (
     SALESFORCE_SESSION_ID,
     SALESFORCE_USERNAME,
 )
-from simulator.core.server import serve_in_thread
+from simulator.core.server import ServerHandle, serve_in_thread
+
+if TYPE_CHECKING:
+    from hubforce.web.server import UiHandle
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tls-dir", default=".hubforce/tls", help="where the CA and server certificate are written")
     p.add_argument("--snapshot", help="load this sandbox snapshot at start")
     p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--ui-port", type=int, default=8100, help="port of the web UI (default 8100)")
+    p.add_argument("--no-ui", action="store_true", help="do not serve the web UI")
+    p.add_argument("--ui-dir", default=".hubforce/web", help="where the web UI keeps its integration settings and sync state")
     p.set_defaults(func=run_serve)
 
 
@@ -52,6 +60,15 @@ def run_serve(args: argparse.Namespace) -> int:
     ]
     if handle.tls:
         lines.append(f"  TLS CA           {handle.tls.ca_cert}   (export REQUESTS_CA_BUNDLE={handle.tls.ca_cert})")
+    try:
+        ui = None if args.no_ui else _start_ui(args, handle)
+    except OSError as exc:  # e.g. the port is taken: one line, no traceback
+        handle.stop()
+        print(f"hubforce serve: the web UI cannot listen on {args.host}:{args.ui_port}: "
+              f"{exc.strerror or exc}; choose another with --ui-port, or --no-ui", file=sys.stderr)
+        return 2
+    if ui is not None:
+        lines.append(f"  Web UI           {ui.url}    (settings and sync state in {args.ui_dir})")
     print("\n".join(lines), flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -60,5 +77,15 @@ def run_serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        if ui is not None:
+            ui.stop()
         handle.stop()
     return 0
+
+
+def _start_ui(args: argparse.Namespace, handle: ServerHandle) -> UiHandle:
+    from hubforce.web.server import serve_ui
+
+    verify: str | bool = str(handle.tls.ca_cert) if handle.tls else True
+    return serve_ui(handle.hubspot_url, handle.salesforce_url, Path(args.ui_dir), host=args.host,
+                    port=args.ui_port, verify=verify)
