@@ -3,8 +3,9 @@ download is impossible here, so Playwright is pointed at the system binary), aga
 on real sockets and the UI on a free port, all in this process.
 
 - `ui`: the UI served for one test (fresh settings and sync state), over the reset `live` fakes.
-- `page`: a Chromium page; `shot(page, name)` saves a screenshot to artifacts/screenshots/
-  (and to $HUBFORCE_SCREENSHOTS_DIR when set: `make screenshots` refreshes docs/screenshots/).
+- `page`: a Chromium page; `shot(page, name, doc=False)` saves a screenshot to
+  artifacts/screenshots/ (the README's pages, doc=True, also to $HUBFORCE_SCREENSHOTS_DIR when set:
+  `make screenshots` refreshes docs/screenshots/).
 """
 
 from __future__ import annotations
@@ -82,19 +83,20 @@ def page(browser: Any, ui: Ui) -> Iterator[Any]:
     context.close()
 
 
-def _shot(pg: Any, name: str) -> Path:
+def _shot(pg: Any, name: str, doc: bool = False) -> Path:
+    """Every shot goes to artifacts/; the README's (`doc=True`) also to $HUBFORCE_SCREENSHOTS_DIR."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     pg.screenshot(path=str(path))
     extra = os.environ.get("HUBFORCE_SCREENSHOTS_DIR")
-    if extra:
+    if extra and doc:
         Path(extra).mkdir(parents=True, exist_ok=True)
         pg.screenshot(path=str(Path(extra) / f"{name}.png"))
     return path
 
 
 @pytest.fixture
-def shot() -> Callable[[Any, str], Path]:
+def shot() -> Callable[..., Path]:
     return _shot
 
 
