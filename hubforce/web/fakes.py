@@ -48,11 +48,12 @@ class Fakes:
         self.hubspot_url = hubspot_url.rstrip("/")
         self.salesforce_url = salesforce_url.rstrip("/")
         self.http = requests.Session()
-        self.http.verify = verify
+        self.verify = verify
 
     # ------------------------------------------------------------------ plumbing
     def _call(self, method: str, url: str, **kw: Any) -> Any:
         kw.setdefault("timeout", 30)
+        kw.setdefault("verify", self.verify)  # per request: REQUESTS_CA_BUNDLE would override a session's
         resp = self.http.request(method, url, **kw)
         if resp.status_code >= 400:
             message, field = _message(resp)

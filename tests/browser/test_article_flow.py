@@ -18,7 +18,7 @@ def create_active_list(page: Any, shot: Any) -> None:
     page.get_by_label("Property 1").select_option("lifecyclestage")
     page.get_by_label("Condition 1").select_option("eq")
     page.get_by_label("Value 1").fill("marketingqualifiedlead")
-    shot(page, "list-builder")
+    shot(page, "walk-list-builder")
     page.get_by_role("button", name="Review").click()
     assert "lifecyclestage is equal to 'marketingqualifiedlead'" in page.locator("dl.review").inner_text()
     page.get_by_role("button", name="Save list").click()
@@ -37,7 +37,7 @@ def test_article_walk_end_to_end(page: Any, ui: Ui, shot: Any) -> None:
     create_active_list(page, shot)
     status = page.locator("#processing-status")
     assert status.inner_text() == "PROCESSING"
-    shot(page, "list-processing")
+    shot(page, "walk-list-processing")
     page.get_by_role("button", name="Advance the clock 1 minute").click()
     assert page.locator("#processing-status").inner_text() == "COMPLETE"
     page.get_by_role("link", name="Back to the Salesforce settings").click()
@@ -46,7 +46,7 @@ def test_article_walk_end_to_end(page: Any, ui: Ui, shot: Any) -> None:
     page.get_by_label("Limit what syncs").select_option(label="Marketing qualified")
     page.wait_for_function("document.querySelector('.save-status').textContent.startsWith('Saved')")
     assert "Nothing syncs until a trigger fires" in page.locator(".save-status").first.inner_text()
-    shot(page, "salesforce-settings")
+    shot(page, "walk-settings-list-chosen")
     page.reload()  # saved: still chosen after a reload
     assert page.get_by_label("Limit what syncs").evaluate("s => s.selectedOptions[0].text") == "Marketing qualified"
     writes_after = [e for e in ui.journal() if e["method"] != "GET" and "/query" not in e["path"]]
@@ -84,7 +84,7 @@ def test_article_walk_end_to_end(page: Any, ui: Ui, shot: Any) -> None:
     assert not contact["properties"].get("jobtitle"), "held back: outside the inclusion list"
     trace = page.locator("#decisions").inner_text().lower()
     assert "inclusion list" in trace or "not in the list" in trace, trace
-    shot(page, "record")
+    shot(page, "walk-record-held-back")
 
 
 def test_static_list_is_not_offered(page: Any, ui: Ui) -> None:

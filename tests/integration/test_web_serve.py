@@ -1,0 +1,81 @@
+"""`hubforce serve` serves the web UI beside the fakes: its URL printed at start (default port
+8100, --ui-port to change it), --no-ui to leave it out, a taken port refused in one line; and
+the UI works over --tls through the generated CA."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from hubforce.web.server import serve_ui
+from simulator import Sandbox
+from simulator.core.server import serve_in_thread
+
+
+def _serve(tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
+    cmd = [sys.executable, "-m", "hubforce", "serve", "--hubspot-port", "0", "--salesforce-port", "0",
+           "--ui-dir", str(tmp_path / "web"), *extra]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _banner(proc: subprocess.Popen[str], want_ui: bool = True) -> list[str]:
+    """The start banner's lines, up to the UI's line (or the clock's, the last without a UI)."""
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line.rstrip())
+        if line.startswith("  Web UI") or (not want_ui and line.startswith("  Clock")):
+            break
+    return lines
+
+
+def test_serve_prints_and_serves_the_ui(tmp_path: Path) -> None:
+    proc = _serve(tmp_path, "--ui-port", "0")
+    try:
+        lines = _banner(proc)
+        url = next(line.split()[2] for line in lines if line.startswith("  Web UI"))
+        page = requests.get(f"{url}/settings/integrations/salesforce", timeout=10)
+        assert page.status_code == 200 and "Limit what syncs" in page.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_serve_without_the_ui(tmp_path: Path) -> None:
+    proc = _serve(tmp_path, "--no-ui")
+    try:
+        lines = _banner(proc, want_ui=False)
+        assert proc.poll() is None  # still serving
+    finally:
+        proc.terminate()
+        rest, _ = proc.communicate(timeout=10)  # the banner is printed at once: all of it is here
+    banner = lines + rest.splitlines()
+    assert any(line.startswith("  HubSpot fake") for line in banner)
+    assert not any("Web UI" in line for line in banner)
+
+
+def test_a_taken_ui_port_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = _serve(tmp_path, "--ui-port", str(port))
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert err.strip().count("\n") == 0 and f"web UI cannot listen on 127.0.0.1:{port}" in err
+    assert "--ui-port" in err
+
+
+def test_ui_over_tls_trusts_the_generated_ca(tmp_path: Path) -> None:
+    with serve_in_thread(Sandbox(seed=1), tls_dir=tmp_path / "tls") as fakes:
+        assert fakes.tls is not None
+        ui = serve_ui(fakes.hubspot_url, fakes.salesforce_url, tmp_path / "web", port=0, verify=str(fakes.tls.ca_cert))
+        try:
+            page = requests.get(f"{ui.url}/records/", timeout=10)
+            assert page.status_code == 200 and "HubSpot contacts" in page.text
+        finally:
+            ui.stop()
