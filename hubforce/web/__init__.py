@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import requests
 from flask import Flask, current_app, render_template, request
 
 from hubforce.web.fakes import FakeError, Fakes
 from hubforce.web.integration import Integration
+from sync.errors import SyncHttpError
+from sync.settings import SettingsError
 
 NAV = [
     ("settings.salesforce", "Salesforce integration"),
@@ -57,5 +60,16 @@ def create_app(hubspot_url: str, salesforce_url: str, folder: Path, verify: str 
     def fake_error(exc: FakeError) -> tuple[str, int]:
         # A fake refused or failed a call the page needed: say which, in the API's own words.
         return render_template("error.html", status=exc.status, message=exc.message, path=request.path), 502
+
+    @app.errorhandler(SyncHttpError)
+    @app.errorhandler(requests.ConnectionError)
+    def unreachable(exc: Exception) -> tuple[str, int]:
+        # The engine or a page could not get an answer at all (a fake stopped, a dropped connection).
+        return render_template("error.html", status=502, message=str(exc), path=request.path), 502
+
+    @app.errorhandler(SettingsError)
+    def settings_error(exc: SettingsError) -> tuple[str, int]:
+        # e.g. a resync of a record that matches nothing, or settings the engine no longer accepts
+        return render_template("error.html", status=400, message=str(exc), path=request.path), 400
 
     return app

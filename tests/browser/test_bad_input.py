@@ -85,3 +85,21 @@ def test_bad_sandbox_inputs(page: Any, ui: Ui) -> None:
     assert field_error(page, "path"), "the control API's refusal of a bad regex, next to the path"
     assert page.get_by_label("Path (regular expression)").input_value() == "(["
     assert ui.control("GET", "/faults")["faults"] == []
+
+
+def test_field_mappings_rule_change_and_a_bad_new_mapping(page: Any, ui: Ui) -> None:
+    page.goto("/settings/integrations/salesforce")
+    rule = page.get_by_label("Sync rule for jobtitle ⇄ Title")
+    rule.select_option("two_way")  # saves itself
+    page.wait_for_function("[...document.querySelectorAll('.save-status')].some(s => s.textContent.startsWith('Field mappings saved'))")
+    page.reload()
+    assert page.get_by_label("Sync rule for jobtitle ⇄ Title").input_value() == "two_way"
+
+    page.get_by_label("HubSpot property (internal name)").fill("favourite_colour")
+    page.get_by_label("Salesforce field (API name)").fill("Favourite_Colour__c")
+    page.get_by_role("button", name="Save mappings").click()
+    problem = field_error(page, "new_hubspot") + field_error(page, "new_salesforce")
+    assert "favourite_colour" in problem or "Favourite_Colour__c" in problem, problem
+    assert page.get_by_label("Salesforce field (API name)").input_value() == "Favourite_Colour__c"
+    page.goto("/settings/integrations/salesforce")
+    assert "favourite_colour" not in page.locator("#mappings table").inner_text()  # nothing saved

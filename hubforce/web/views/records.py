@@ -41,8 +41,10 @@ def run_cycle() -> Any:
     if integ.virtual_clock():
         ui().fakes.advance_clock(int(integ.settings.get("poll_interval_seconds", 900)))
     with integ.engine() as engine:
+        was_installed = bool(engine.status()["installed"])
         report = engine.run_cycle()
-    return done(describe_report("Sync cycle", report), _next(), "warn" if report.stopped else "ok")
+    what = "Sync cycle" if was_installed else "First sync cycle: installed, existing records bookmarked (TRG-15)"
+    return done(describe_report(what, report), _next(), "warn" if report.stopped else "ok")
 
 
 def _next() -> str:

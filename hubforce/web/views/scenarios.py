@@ -5,18 +5,22 @@ served one."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
+import scenarios
 from hubforce.web import ui
 from scenarios.loader import ScenarioFileError, find_scenario_files, load_file
 from scenarios.model import Result, Scenario
 from scenarios.runner import run_file
 
 bp = Blueprint("scenarios", __name__, url_prefix="/scenarios")
-ROOT = Path(__file__).resolve().parents[3] / "scenarios"
+# One run at a time: a run routes `requests` to its own in-process sandbox while it lasts.
+RUN_LOCK = threading.Lock()
+ROOT = Path(scenarios.__file__).resolve().parent
 
 
 def _files() -> list[Path]:
@@ -46,7 +50,8 @@ def index() -> str:
 def run() -> Any:
     rel = request.form.get("file", "")
     path = _file(rel)
-    ui().scenario_results[rel] = run_file(path)
+    with RUN_LOCK:
+        ui().scenario_results[rel] = run_file(path)
     return redirect(url_for("scenarios.show", file=rel))
 
 

@@ -4,6 +4,7 @@ mappings with their sync rules, and the import of Salesforce leads/contacts (IMP
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
@@ -132,9 +133,12 @@ def save_mappings() -> Any:
     try:
         integ.update({"contacts": {"mappings": entries}})
     except SettingsError as exc:
-        text = str(exc)
-        field = "new_salesforce" if ("salesforce" in text and new_sf) else "new_hubspot"
-        return _refuse({field: text})
+        # The engine's message names the key (contacts.mappings[N].salesforce: ...): put it by that field.
+        key = re.match(r"contacts\.mappings\[(\d+)\]\.(\w+): ", str(exc))
+        text = str(exc)[key.end():] if key else str(exc)
+        if key and int(key.group(1)) < len(current):
+            return _refuse({f"rule{key.group(1)}": text})
+        return _refuse({"new_salesforce" if key and key.group(2) == "salesforce" else "new_hubspot": text})
     return done("Field mappings saved.", url_for("settings.salesforce") + "#mappings")
 
 
