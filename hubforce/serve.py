@@ -87,5 +87,6 @@ def _start_ui(args: argparse.Namespace, handle: ServerHandle) -> UiHandle:
     from hubforce.web.server import serve_ui
 
     verify: str | bool = str(handle.tls.ca_cert) if handle.tls else True
+    # The fakes start empty unless a snapshot is loaded: then the sync state of a previous run is stale.
     return serve_ui(handle.hubspot_url, handle.salesforce_url, Path(args.ui_dir), host=args.host,
-                    port=args.ui_port, verify=verify)
+                    port=args.ui_port, verify=verify, fresh=not args.snapshot)

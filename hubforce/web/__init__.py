@@ -43,14 +43,17 @@ def ui() -> Ui:
     return current_app.extensions["hubforce_ui"]  # type: ignore[no-any-return]
 
 
-def create_app(hubspot_url: str, salesforce_url: str, folder: Path, verify: str | bool = True) -> Flask:
+def create_app(hubspot_url: str, salesforce_url: str, folder: Path, verify: str | bool = True,
+               fresh: bool = False) -> Flask:
+    """`folder` keeps the integration's settings and sync state; `fresh` forgets the sync state
+    (links, cursors, installed) and the inclusion list, for a sandbox that starts empty."""
     from hubforce.web.views import health, lists, records, sandbox, scenarios, settings
 
     app = Flask(__name__)
     # Only for flash messages between a form post and the page it redirects to.
     app.config["SECRET_KEY"] = secrets.token_hex(16)
     fakes = Fakes(hubspot_url, salesforce_url, verify=verify)
-    app.extensions["hubforce_ui"] = Ui(fakes, Integration(fakes, folder, verify=verify))
+    app.extensions["hubforce_ui"] = Ui(fakes, Integration(fakes, folder, verify=verify, fresh=fresh))
     for module in (settings, lists, records, health, sandbox, scenarios):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", "home", lambda: settings.connected_apps())

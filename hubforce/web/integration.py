@@ -53,7 +53,7 @@ class Integration:
     """Settings file + state database under `folder`; one engine at a time behind a lock (the UI
     server is threaded, an engine operation is not meant to run twice at once)."""
 
-    def __init__(self, fakes: Fakes, folder: Path, verify: str | bool = True) -> None:
+    def __init__(self, fakes: Fakes, folder: Path, verify: str | bool = True, fresh: bool = False) -> None:
         self.fakes = fakes
         self.folder = folder
         self.verify = verify
@@ -69,6 +69,8 @@ class Integration:
             saved.pop("salesforce", None)
             self.settings = _merge(self.settings, saved)
         self._engine: SyncEngine | None = None
+        if fresh:  # a new in-memory sandbox: yesterday's links and cursors point at nothing
+            self.forget_state()
 
     # ------------------------------------------------------------------ time
     def now(self) -> datetime:

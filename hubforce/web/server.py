@@ -23,9 +23,9 @@ class UiHandle:
 
 
 def serve_ui(hubspot_url: str, salesforce_url: str, folder: Path, host: str = "127.0.0.1", port: int = 8100,
-             verify: str | bool = True, threads: int = 4) -> UiHandle:
+             verify: str | bool = True, threads: int = 4, fresh: bool = False) -> UiHandle:
     """Start the UI in a daemon thread (port 0 = a free port); returns its URL and a stop handle."""
-    app = create_app(hubspot_url, salesforce_url, folder, verify=verify)
+    app = create_app(hubspot_url, salesforce_url, folder, verify=verify, fresh=fresh)
     server = wsgi.Server((host, port), app, numthreads=threads, server_name="hubforce-ui")
     server.prepare()
     bound = int(server.bind_addr[1])  # type: ignore[index]

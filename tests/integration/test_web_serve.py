@@ -79,3 +79,33 @@ def test_ui_over_tls_trusts_the_generated_ca(tmp_path: Path) -> None:
             assert page.status_code == 200 and "HubSpot contacts" in page.text
         finally:
             ui.stop()
+
+
+def test_settings_survive_a_restart_and_a_fresh_start_forgets_the_sync_state(tmp_path: Path) -> None:
+    from hubforce.web.fakes import Fakes
+    from hubforce.web.integration import Integration
+
+    with serve_in_thread(Sandbox(seed=1)) as served:
+        fakes = Fakes(served.hubspot_url, served.salesforce_url)
+        fakes.create_list("Everyone", "DYNAMIC", {
+            "filterBranchType": "OR", "filterBranchOperator": "OR", "filters": [], "filterBranches": [{
+                "filterBranchType": "AND", "filterBranchOperator": "AND", "filterBranches": [], "filters": [{
+                    "filterType": "PROPERTY", "property": "email", "operation": {"operationType": "ALL_PROPERTY", "operator": "IS_KNOWN"}}]}]})
+        first = Integration(fakes, tmp_path)
+        first.update({"contacts": {"inclusion_list": "Everyone", "hubspot_creates": "contact"}})
+        with first.engine() as engine:
+            engine.run_cycle()
+        first.close()
+
+        again = Integration(fakes, tmp_path)  # same sandbox, UI restarted: everything as it was
+        with again.engine() as engine:
+            assert engine.status()["installed"] is True
+        assert again.settings["contacts"]["inclusion_list"] == "Everyone"
+        again.close()
+
+        fresh = Integration(fakes, tmp_path, fresh=True)  # `hubforce serve` again: the fakes start empty
+        with fresh.engine() as engine:
+            assert engine.status()["installed"] is False
+        assert fresh.settings["contacts"]["inclusion_list"] is None
+        assert fresh.settings["contacts"]["hubspot_creates"] == "contact"  # the rest of the settings stay
+        fresh.close()
