@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import requests
@@ -10,6 +11,7 @@ import requests
 from simulator.clients import HUBSPOT_TOKEN, SALESFORCE_SESSION_ID
 
 SF_API = "/services/data/v59.0"
+RATE_LIMIT_RETRIES = 2
 CONTACT_PROPERTIES = ["email", "firstname", "lastname", "lifecyclestage", "jobtitle", "phone", "company"]
 SF_FIELDS = ["Id", "Email", "FirstName", "LastName", "Company", "Title", "Phone", "LastModifiedDate"]
 
@@ -54,7 +56,11 @@ class Fakes:
     def _call(self, method: str, url: str, **kw: Any) -> Any:
         kw.setdefault("timeout", 30)
         kw.setdefault("verify", self.verify)  # per request: REQUESTS_CA_BUNDLE would override a session's
-        resp = self.http.request(method, url, **kw)
+        for attempt in range(RATE_LIMIT_RETRIES + 1):
+            resp = self.http.request(method, url, **kw)
+            if resp.status_code != 429 or attempt == RATE_LIMIT_RETRIES or "/_hubforce/" in url:
+                break
+            self._wait_out(resp)
         if resp.status_code >= 400:
             message, field = _message(resp)
             raise FakeError(resp.status_code, message, field)
@@ -62,6 +68,17 @@ class Fakes:
             return None
         ctype = resp.headers.get("Content-Type", "")
         return resp.json() if "json" in ctype else resp.text
+
+    def _wait_out(self, resp: requests.Response) -> None:
+        """A rate limit (HubSpot: 5 searches a second, 100-190 calls per rolling 10 s) is waited out
+        as any client would. On the virtual clock waiting means advancing it, as the engine's sleep
+        does here: a frozen clock would never let the window roll over and every page would fail."""
+        retry_after = resp.headers.get("Retry-After", "")
+        seconds = float(retry_after) if retry_after.isdigit() else (10.0 if "TEN_SECONDLY" in resp.text else 1.0)
+        if self.clock().get("mode") == "virtual":
+            self.advance_clock(seconds)
+        else:
+            time.sleep(min(seconds, 10.0))
 
     def hs(self, method: str, path: str, **kw: Any) -> Any:
         headers = {"Authorization": f"Bearer {HUBSPOT_TOKEN}"}

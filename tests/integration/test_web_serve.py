@@ -109,3 +109,21 @@ def test_settings_survive_a_restart_and_a_fresh_start_forgets_the_sync_state(tmp
         assert fresh.settings["contacts"]["inclusion_list"] is None
         assert fresh.settings["contacts"]["hubspot_creates"] == "contact"  # the rest of the settings stay
         fresh.close()
+
+
+def test_pages_wait_out_rate_limits_on_a_frozen_virtual_clock(tmp_path: Path) -> None:
+    """HubSpot allows 5 searches a second; on a virtual clock that never moves the sixth search would
+    fail forever. The UI waits like any client, which on a virtual clock means advancing it."""
+    sandbox = Sandbox(seed=1)
+    with serve_in_thread(sandbox) as served:
+        ui = serve_ui(served.hubspot_url, served.salesforce_url, tmp_path / "web", port=0)
+        try:
+            start = requests.get(f"{served.hubspot_url}/_hubforce/clock", timeout=10).json()["now"]
+            codes = [requests.get(f"{ui.url}/records/", params={"email": "a"}, timeout=30).status_code for _ in range(8)]
+            journal = requests.get(f"{served.hubspot_url}/_hubforce/journal", params={"status": "429"}, timeout=10).json()
+            end = requests.get(f"{served.hubspot_url}/_hubforce/clock", timeout=10).json()["now"]
+        finally:
+            ui.stop()
+    assert codes == [200] * 8
+    assert journal["count"] >= 1, "the limit was reached (else this test proves nothing)"
+    assert end > start
