@@ -62,7 +62,8 @@ def create_app(hubspot_url: str, salesforce_url: str, folder: Path, verify: str 
     @app.errorhandler(FakeError)
     def fake_error(exc: FakeError) -> tuple[str, int]:
         # A fake refused or failed a call the page needed: say which, in the API's own words.
-        return render_template("error.html", status=exc.status, message=exc.message, path=request.path), 502
+        code = exc.status if exc.status in (400, 404, 409) else 502  # a missing record stays a 404
+        return render_template("error.html", status=exc.status, message=exc.message, path=request.path), code
 
     @app.errorhandler(SyncHttpError)
     @app.errorhandler(requests.ConnectionError)
