@@ -30,12 +30,14 @@ document.addEventListener("change", (event) => {
 });
 
 // A list's processing status: ask again until the fake has finished processing it.
+// Each look is an API call, so give up after a minute (a virtual clock may never move by itself).
 function pollListStatus(el) {
+  let left = 60;
   const tick = () => fetch(el.dataset.poll).then((r) => r.json()).then((s) => {
     if (el.textContent !== s.processingStatus) el.textContent = s.processingStatus;
     const size = document.getElementById("list-size");
     if (size && s.size !== undefined) size.textContent = s.size;
-    if (s.processingStatus === "PROCESSING") setTimeout(tick, 1000);
+    if (s.processingStatus === "PROCESSING" && --left > 0) setTimeout(tick, 1000);
   });
   if (el.textContent.trim() === "PROCESSING") setTimeout(tick, 1000);
 }

@@ -17,6 +17,12 @@ REPORT_FIELDS = [
 ]
 
 
+def next_page(default: str) -> str:
+    """The form's `next` page: a path on this site only, never an absolute URL from a form field."""
+    target = request.form.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
 def wants_json() -> bool:
     return request.headers.get("X-Requested-With") == "fetch"
 

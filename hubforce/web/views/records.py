@@ -10,7 +10,7 @@ from flask import Blueprint, render_template, request, url_for
 
 from hubforce.web import ui
 from hubforce.web.fakes import CONTACT_PROPERTIES, FakeError
-from hubforce.web.views.common import describe_report, done
+from hubforce.web.views.common import describe_report, done, next_page
 from hubforce.web.views.settings import RULES, installed
 
 bp = Blueprint("records", __name__, url_prefix="/records")
@@ -48,9 +48,7 @@ def run_cycle() -> Any:
 
 
 def _next() -> str:
-    target = request.form.get("next", "")
-    # only a path on this site: never an absolute URL from a form field
-    return target if target.startswith("/") and not target.startswith("//") else url_for("records.index")
+    return next_page(url_for("records.index"))
 
 
 @bp.post("/salesforce")

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request, url_for
 
 from hubforce.web import ui
-from hubforce.web.views.common import describe_report, done, refused, wants_json
+from hubforce.web.views.common import describe_report, done, next_page, refused, wants_json
 from sync.mappings import SyncRule
 from sync.settings import SettingsError
 
@@ -159,7 +159,7 @@ def install() -> Response:
     note = "Installed: the first sync cycle bookmarked every existing record and synced none of them (TRG-15)"
     if report.stopped:
         note = f"Install did not finish: {report.stopped}"
-    return done(note + ".", request.form.get("next") or url_for("settings.salesforce"))
+    return done(note + ".", next_page(url_for("settings.salesforce")))
 
 
 def _refuse(errors: dict[str, str]) -> Any:
