@@ -30,6 +30,9 @@ def make_sync_error(page: Any, ui: Ui) -> str:
 def test_error_resynced_from_sync_health(page: Any, ui: Ui, shot: Any) -> None:
     contact_id = make_sync_error(page, ui)
     nav(page, "Sync health")
+    org_max = ui.control("GET", "/salesforce/api-usage")["max"]
+    assert page.locator("#api-org").inner_text().endswith(f"used of {org_max}")  # LIM-1: limited by Salesforce
+    assert int(page.locator("#api-used").inner_text()) > 0
     table = page.locator("#errors").inner_text()
     assert "Title is required" in table and contact_id in table
     category = page.locator("ul.categories li").nth(1).inner_text()

@@ -22,7 +22,8 @@ CSV_COLUMNS = ["category", "code", "message", "system", "object_type", "record_i
 
 
 def _org_usage() -> dict[str, Any] | None:
-    """The Salesforce org's own 24-hour usage, from the control API (what limits every app)."""
+    """The Salesforce org's own 24-hour usage, from the control API, until the engine has seen
+    Salesforce's Sforce-Limit-Info header (status()["api"]["salesforce_org_limit"])."""
     try:
         return dict(ui().fakes.control("GET", "/salesforce/api-usage"))
     except FakeError:
