@@ -77,7 +77,7 @@ def ui(live: ServerHandle, tmp_path: Path) -> Iterator[Ui]:
 @pytest.fixture
 def page(browser: Any, ui: Ui) -> Iterator[Any]:
     context = browser.new_context(base_url=ui.url, viewport=VIEWPORT)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)  # generous: CI and developers share two cores
     pg = context.new_page()
     yield pg
     context.close()
@@ -106,6 +106,19 @@ def flash(pg: Any) -> str:
 
 def field_error(pg: Any, name: str) -> str:
     return str(pg.locator(f'[data-error-for="{name}"]').first.inner_text())
+
+
+def autosave(pg: Any, control: Any, value: str | None = None, label: str | None = None, saved: str = "Saved") -> None:
+    """Change a select that saves itself, once the page's script is listening (a click's navigation
+    may return before the new page has run it), and wait for its form to say `saved`."""
+    pg.wait_for_selector("html[data-ready=true]", state="attached")
+    if label is not None:
+        control.select_option(label=label)
+    else:
+        control.select_option(value)
+    pg.wait_for_function(
+        "(text) => [...document.querySelectorAll('.save-status')].some(s => s.textContent.startsWith(text))", arg=saved
+    )
 
 
 def nav(pg: Any, name: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.browser.conftest import Ui, field_error, flash, nav, words
+from tests.browser.conftest import Ui, autosave, field_error, flash, nav, words
 
 
 def create_active_list(page: Any, shot: Any) -> None:
@@ -43,8 +43,7 @@ def test_article_walk_end_to_end(page: Any, ui: Ui, shot: Any) -> None:
     page.get_by_role("link", name="Back to the Salesforce settings").click()
 
     writes_before = [e for e in ui.journal() if e["method"] != "GET" and "/query" not in e["path"]]
-    page.get_by_label("Limit what syncs").select_option(label="Marketing qualified")
-    page.wait_for_function("document.querySelector('.save-status').textContent.startsWith('Saved')")
+    autosave(page, page.get_by_label("Limit what syncs"), label="Marketing qualified")
     assert "Nothing syncs until a trigger fires" in page.locator(".save-status").first.inner_text()
     shot(page, "walk-settings-list-chosen")
     page.reload()  # saved: still chosen after a reload

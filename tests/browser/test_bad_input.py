@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.browser.conftest import Ui, field_error
+from tests.browser.conftest import Ui, autosave, field_error
 
 
 def test_empty_list_name(page: Any, ui: Ui) -> None:
@@ -90,8 +90,7 @@ def test_bad_sandbox_inputs(page: Any, ui: Ui) -> None:
 def test_field_mappings_rule_change_and_a_bad_new_mapping(page: Any, ui: Ui) -> None:
     page.goto("/settings/integrations/salesforce")
     rule = page.get_by_label("Sync rule for jobtitle ⇄ Title")
-    rule.select_option("two_way")  # saves itself
-    page.wait_for_function("[...document.querySelectorAll('.save-status')].some(s => s.textContent.startsWith('Field mappings saved'))")
+    autosave(page, rule, "two_way", saved="Field mappings saved")
     page.reload()
     assert page.get_by_label("Sync rule for jobtitle ⇄ Title").input_value() == "two_way"
 

@@ -38,6 +38,7 @@ def test_article_walk_by_keyboard(page: Any, ui: Ui) -> None:
     submit(page, "Enter")
     assert page.url.endswith("/settings/integrations/salesforce")
 
+    page.wait_for_selector("html[data-ready=true]", state="attached")
     tab_to(page, "#inclusion_list")
     page.keyboard.press("ArrowDown")  # the first list after "All contacts": the new one; saves itself
     page.wait_for_function("document.querySelector('.save-status').textContent.startsWith('Saved')")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.browser.conftest import Ui, flash
+from tests.browser.conftest import Ui, autosave, flash
 
 ARTICLE_SCENARIO = "seed_article/salesforce-auto-create-ignores-list-once.scenario.yaml"
 PAGES = [  # (screenshot name, path, shown in the README)
@@ -44,8 +44,7 @@ def populate(page: Any, ui: Ui) -> None:
     ui.hs("POST", "/crm/v3/lists/", {"name": "Hand picked", "objectTypeId": "0-1", "processingType": "MANUAL"})
     page.goto("/settings/integrations/salesforce")
     page.get_by_role("button", name="Install the integration").click()
-    page.get_by_label("Limit what syncs").select_option(label="Marketing qualified")
-    page.wait_for_function("document.querySelector('.save-status').textContent.startsWith('Saved')")
+    autosave(page, page.get_by_label("Limit what syncs"), label="Marketing qualified")
     page.goto("/sandbox/")
     page.get_by_role("button", name="Seed sample data").click()
     ui.control("POST", "/salesforce/validation-rules", {"object": "Lead", "name": "Phone required", "message": "Phone is required",

@@ -57,3 +57,6 @@ document.addEventListener("DOMContentLoaded", () => {
   const rows = document.getElementById("journal-rows");
   if (rows) pollJournal(rows);
 });
+
+// For tests and scripts: the listeners above are in place.
+document.documentElement.dataset.ready = "true";
