@@ -16,6 +16,7 @@ import sys
 import threading
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator import Sandbox
 from simulator.clients import (
@@ -30,6 +31,9 @@ from simulator.core.clock import DEFAULT_VIRTUAL_START, iso_ms, parse_instant
 from simulator.core.sandbox import SnapshotError
 from simulator.core.server import ServerHandle, serve_in_thread
 from simulator.hubspot.webhook_timer import DeliveryTimer
+
+if TYPE_CHECKING:
+    from hubforce.web.server import UiHandle
 
 # Served mode models real search-index lag by default (issue 13): a record is visible to GET at
 # once and to search a few seconds later. In-process (scenarios, tests) the default stays 0.
@@ -88,32 +92,75 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Serve the HubSpot and Salesforce fakes on real sockets until Ctrl-C or SIGTERM. "
         "Both ports serve the same sandbox and its control API (/_hubforce).",
     )
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; ::1 for IPv6)")
-    p.add_argument("--hubspot-port", type=_port, default=8101, help="HubSpot fake's port (default 8101; 0 = any free port)")
-    p.add_argument("--salesforce-port", type=_port, default=8102, help="Salesforce fake's port (default 8102; 0 = any free port)")
-    p.add_argument("--seed", type=int, default=0, help="seed for every generated id (same seed, same ids; default 0)")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; ::1 for IPv6)"
+    )
+    p.add_argument(
+        "--hubspot-port",
+        type=_port,
+        default=8101,
+        help="HubSpot fake's port (default 8101; 0 = any free port)",
+    )
+    p.add_argument(
+        "--salesforce-port",
+        type=_port,
+        default=8102,
+        help="Salesforce fake's port (default 8102; 0 = any free port)",
+    )
+    p.add_argument(
+        "--seed", type=int, default=0, help="seed for every generated id (same seed, same ids; default 0)"
+    )
     clock = p.add_mutually_exclusive_group()
     clock.add_argument(
-        "--virtual-clock", nargs="?", const=DEFAULT_VIRTUAL_START, type=_instant, metavar="START",
+        "--virtual-clock",
+        nargs="?",
+        const=DEFAULT_VIRTUAL_START,
+        type=_instant,
+        metavar="START",
         help="a frozen virtual clock that moves only through the control API (POST /_hubforce/clock/advance), "
         f"starting at START (ISO-8601 or epoch ms; default {iso_ms(DEFAULT_VIRTUAL_START)}). "
         "Default: the wall clock",
     )
-    clock.add_argument("--wall-clock", action="store_true", help="follow real time (the default; kept for old scripts)")
+    clock.add_argument(
+        "--wall-clock", action="store_true", help="follow real time (the default; kept for old scripts)"
+    )
     p.add_argument(
-        "--search-lag", type=_seconds, default=SERVED_SEARCH_LAG_SECONDS, metavar="SECONDS",
+        "--search-lag",
+        type=_seconds,
+        default=SERVED_SEARCH_LAG_SECONDS,
+        metavar="SECONDS",
         help="HubSpot search index lag: a created or updated record reaches search this many sandbox-clock "
         f"seconds after GET sees it (default {SERVED_SEARCH_LAG_SECONDS:g}; 0 = at once)",
     )
     p.add_argument(
-        "--bulk-pace", type=_seconds, default=SERVED_BULK_SECONDS_PER_1000, metavar="SECONDS",
+        "--bulk-pace",
+        type=_seconds,
+        default=SERVED_BULK_SECONDS_PER_1000,
+        metavar="SECONDS",
         help="Bulk API 2.0 jobs go UploadComplete -> InProgress -> JobComplete taking this many seconds "
         f"per 1,000 rows (default {SERVED_BULK_SECONDS_PER_1000:g}; 0 = complete at once)",
     )
-    p.add_argument("--tls", action="store_true", help="serve HTTPS with a local CA, generated once and kept in --tls-dir")
-    p.add_argument("--tls-dir", default=".hubforce/tls", help="where the CA and server certificate live (default .hubforce/tls)")
-    p.add_argument("--snapshot", metavar="PATH", help="load this sandbox snapshot (from /_hubforce/snapshot/save) at start")
+    p.add_argument(
+        "--tls", action="store_true", help="serve HTTPS with a local CA, generated once and kept in --tls-dir"
+    )
+    p.add_argument(
+        "--tls-dir",
+        default=".hubforce/tls",
+        help="where the CA and server certificate live (default .hubforce/tls)",
+    )
+    p.add_argument(
+        "--snapshot",
+        metavar="PATH",
+        help="load this sandbox snapshot (from /_hubforce/snapshot/save) at start",
+    )
     p.add_argument("--threads", type=_positive_int, default=8, help="worker threads per fake (default 8)")
+    p.add_argument("--ui-port", type=_port, default=8100, help="port of the web UI (default 8100)")
+    p.add_argument("--no-ui", action="store_true", help="do not serve the web UI")
+    p.add_argument(
+        "--ui-dir",
+        default=".hubforce/web",
+        help="where the web UI keeps its integration settings and sync state",
+    )
     p.set_defaults(func=run_serve)
 
 
@@ -132,9 +179,13 @@ def build_sandbox(args: argparse.Namespace) -> Sandbox:
             sandbox.load_snapshot(args.snapshot)
         except SnapshotError as exc:
             text = str(exc)
-            raise ServeError(text if text.startswith("cannot read") else f"cannot load snapshot {args.snapshot}: {text}") from None
+            raise ServeError(
+                text if text.startswith("cannot read") else f"cannot load snapshot {args.snapshot}: {text}"
+            ) from None
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ServeError(f"cannot load snapshot {args.snapshot}: not a valid Hubforce snapshot ({exc!r})") from None
+            raise ServeError(
+                f"cannot load snapshot {args.snapshot}: not a valid Hubforce snapshot ({exc!r})"
+            ) from None
     for name, values in served.items():  # a snapshot's settings do not undo the command line's
         sandbox.update_settings(name, values)
     # The command line chooses the clock: a snapshot's frozen instant does not freeze a wall-clock serve.
@@ -148,14 +199,22 @@ def build_sandbox(args: argparse.Namespace) -> Sandbox:
 def start(args: argparse.Namespace, sandbox: Sandbox) -> ServerHandle:
     try:
         return serve_in_thread(
-            sandbox, host=args.host, hubspot_port=args.hubspot_port, salesforce_port=args.salesforce_port,
-            tls_dir=Path(args.tls_dir) if args.tls else None, threads=args.threads,
+            sandbox,
+            host=args.host,
+            hubspot_port=args.hubspot_port,
+            salesforce_port=args.salesforce_port,
+            tls_dir=Path(args.tls_dir) if args.tls else None,
+            threads=args.threads,
         )
     except OSError as exc:
         # cheroot re-raises bind failures as a bare OSError carrying the errno only in its text
         text = str(exc)
         if exc.errno == errno.EADDRINUSE or "already in use" in text:
-            port = m[1] if (m := re.search(r"', (\d+)\)", text)) else f"{args.hubspot_port} or {args.salesforce_port}"
+            port = (
+                m[1]
+                if (m := re.search(r"', (\d+)\)", text))
+                else f"{args.hubspot_port} or {args.salesforce_port}"
+            )
             raise ServeError(
                 f"cannot listen on {args.host} port {port}: address already in use "
                 "(stop the other server or pick --hubspot-port / --salesforce-port)"
@@ -170,8 +229,11 @@ def run_serve(args: argparse.Namespace) -> int:
     except ServeError as exc:
         print(f"hubforce serve: {exc}", file=sys.stderr)
         return 2
-    clock = (f"virtual from {iso_ms(sandbox.clock.now())} (POST /_hubforce/clock/advance)"
-             if sandbox.clock.virtual else "wall (POST /_hubforce/clock/advance adds an offset)")
+    clock = (
+        f"virtual from {iso_ms(sandbox.clock.now())} (POST /_hubforce/clock/advance)"
+        if sandbox.clock.virtual
+        else "wall (POST /_hubforce/clock/advance adds an offset)"
+    )
     lines = [
         "Hubforce sandbox is serving (Ctrl-C to stop)",
         f"  HubSpot fake     {handle.hubspot_url}    token: {HUBSPOT_TOKEN}",
@@ -186,6 +248,18 @@ def run_serve(args: argparse.Namespace) -> int:
         lines.append(f"  TLS CA           {ca}")
         lines.append(f"                   requests/simple-salesforce: export REQUESTS_CA_BUNDLE={ca}")
         lines.append(f"                   hubspot-api-client (urllib3): export SSL_CERT_FILE={ca}")
+    try:
+        ui = None if args.no_ui else _start_ui(args, handle)
+    except OSError as exc:  # e.g. the port is taken: one line, no traceback
+        handle.stop()
+        print(
+            f"hubforce serve: the web UI cannot listen on {args.host}:{args.ui_port}: "
+            f"{exc.strerror or exc}; choose another with --ui-port, or --no-ui",
+            file=sys.stderr,
+        )
+        return 2
+    if ui is not None:
+        lines.append(f"  Web UI           {ui.url}    (settings and sync state in {args.ui_dir})")
     print("\n".join(lines), flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -196,5 +270,23 @@ def run_serve(args: argparse.Namespace) -> int:
         pass
     finally:
         sender.stop()
+        if ui is not None:
+            ui.stop()
         handle.stop()
     return 0
+
+
+def _start_ui(args: argparse.Namespace, handle: ServerHandle) -> UiHandle:
+    from hubforce.web.server import serve_ui
+
+    verify: str | bool = str(handle.tls.ca_cert) if handle.tls else True
+    # The fakes start empty unless a snapshot is loaded: then the sync state of a previous run is stale.
+    return serve_ui(
+        handle.hubspot_url,
+        handle.salesforce_url,
+        Path(args.ui_dir),
+        host=args.host,
+        port=args.ui_port,
+        verify=verify,
+        fresh=not args.snapshot,
+    )
