@@ -570,6 +570,20 @@ def _objects() -> list[ObjectDef]:
         boolean("IsActive", "Active"),
         *audit(),
     ]
+    opportunity_stage = [
+        id_field(),
+        text("MasterLabel", 255, "Master Label"),
+        text("ApiName", 255, "Api Name"),
+        boolean("IsActive", "Active", default=True),
+        integer("SortOrder", 9, "Sort Order"),
+        boolean("IsClosed", "Closed"),
+        boolean("IsWon", "Won"),
+        pick("ForecastCategory", FORECAST_CATEGORIES, "Forecast Category", length=40),
+        pick("ForecastCategoryName", FORECAST_CATEGORIES, "Forecast Category Name"),
+        number("DefaultProbability", 3, 0, "Probability (%)", kind="percent"),
+        text("Description", 255),
+        *audit(),
+    ]
     return [
         ObjectDef("Lead", "Lead", "Leads", "00Q", _fields(lead)),
         ObjectDef("Contact", "Contact", "Contacts", "003", _fields(contact)),
@@ -600,7 +614,25 @@ def _objects() -> list[ObjectDef]:
             deletable=False,
             searchable=False,
         ),
+        # The stages of the sales process (setup data): readable through the data API, not writable.
+        ObjectDef(
+            "OpportunityStage",
+            "Opportunity Stage",
+            "Opportunity Stages",
+            "01J",
+            _fields(opportunity_stage),
+            createable=False,
+            updateable=False,
+            deletable=False,
+            searchable=False,
+        ),
     ]
+
+
+def record_type_field() -> FieldDef:
+    """RecordTypeId: real orgs have it only on objects that have record types, so the store adds it
+    to an object when its first record type is defined (record_types.py)."""
+    return ref("RecordTypeId", ["RecordType"], "RecordType", "Record Type ID")
 
 
 def _fields(items: list[FieldDef]) -> dict[str, FieldDef]:
