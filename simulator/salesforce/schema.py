@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
 from typing import Any
 
+from simulator.salesforce.soql.schema import NON_GROUPABLE_TYPES
+
 # describe `type` -> SOAP type (describe's `soapType`).
 SOAP_TYPES: dict[str, str] = {
     "id": "tns:ID",
@@ -119,7 +121,7 @@ class FieldDef:
             "digits": self.digits,
             "externalId": self.external_id,
             "filterable": self.type != "textarea" or self.length <= 255,
-            "groupable": self.type not in ("textarea", "double", "currency", "percent", "datetime"),
+            "groupable": self.type not in NON_GROUPABLE_TYPES,
             "htmlFormatted": False,
             "idLookup": self.id_lookup,
             "label": self.label,
@@ -332,6 +334,22 @@ class Schema:
                         }
                     )
         return out
+
+    def resolve_child_relationship(self, obj: str, rel_name: str) -> tuple[str, str, str] | None:
+        """(child object, its reference field, canonical relationship name) of child relationship
+        `rel_name` (any case) of `obj`: `OpportunityContactRoles` of Opportunity (SOQL sub-queries)."""
+        o = self.resolve_object(obj)
+        if o is None or not isinstance(rel_name, str):
+            return None
+        for rel in self.child_relationships(o):
+            if rel["relationshipName"].lower() == rel_name.lower():
+                return rel["childSObject"], rel["field"], rel["relationshipName"]
+        return None
+
+    def fields_of(self, obj: str) -> list[FieldDef]:
+        """Every field of `obj` in describe order (SOQL FIELDS(ALL) / FIELDS(STANDARD))."""
+        o = self.resolve_object(obj)
+        return list(o.fields.values()) if o is not None else []
 
     # --- custom fields -------------------------------------------------------------------------
     def add_custom_field(self, spec: dict[str, Any]) -> FieldDef:

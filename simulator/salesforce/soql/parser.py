@@ -274,8 +274,11 @@ class _Parser:
         return FieldPath(item.parts, item.pos, item.func, alias)
 
     def alias(self) -> str | None:
+        """An alias is a plain word followed by `,` or FROM (so `SELECT Id FORM Lead` still blames
+        FORM rather than taking it for an alias)."""
         tok = self.peek()
-        if tok.kind == lexer.IDENT and tok.text.upper() not in RESERVED:
+        ends = self.is_punct(",", 1) or self.is_kw("FROM", 1)
+        if tok.kind == lexer.IDENT and tok.text.upper() not in RESERVED and ends:
             self.advance()
             return tok.text
         return None

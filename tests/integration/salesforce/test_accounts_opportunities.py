@@ -58,7 +58,9 @@ def test_account_opportunity_and_contact_roles_through_simple_salesforce(sf: Any
     )
     # deleting the opportunity takes its contact roles with it
     sf.Opportunity.delete(opp)
-    left = sf.query_all(f"SELECT Id, IsDeleted FROM OpportunityContactRole WHERE Id = '{role}'")["records"]
+    left = sf.query_all(
+        f"SELECT Id, IsDeleted FROM OpportunityContactRole WHERE Id = '{role}'", include_deleted=True
+    )["records"]
     assert left[0]["IsDeleted"] is True
 
 
