@@ -22,7 +22,8 @@ from simulator.salesforce.api.common import DATA, check_version, user_id
 from simulator.salesforce.errors import SalesforceError
 from simulator.salesforce.models import SalesforceBackend
 from simulator.salesforce.soql import execute, parse
-from simulator.salesforce.soql.binder import BoundPath, bind
+from simulator.salesforce.soql.binder import BoundPath, BoundQuery, bind
+from simulator.salesforce.soql.engine import attach_children
 from simulator.salesforce.soql.errors import SoqlError
 from simulator.salesforce.soql.results import QueryResult, Row, render_record
 from simulator.salesforce.wire import format_datetime
@@ -46,12 +47,17 @@ def run_soql(backend: SalesforceBackend, text: str, include_deleted: bool) -> Qu
         raise soql_error(err) from None
 
 
-def bound_fields(backend: SalesforceBackend, text: str) -> tuple[str, tuple[BoundPath, ...]]:
-    """(FROM object, resolved SELECT list) of a query that already ran once (a cursor's or job's)."""
+def bound_query(backend: SalesforceBackend, text: str) -> BoundQuery:
+    """The bound form of a query that already ran once (a cursor's or job's)."""
     try:
-        bq = bind(parse(text), backend.schema)
+        return bind(parse(text), backend.schema)
     except SoqlError as err:  # the schema changed under an open cursor: treat like a dead locator
         raise soql_error(err) from None
+
+
+def bound_fields(backend: SalesforceBackend, text: str) -> tuple[str, tuple[BoundPath, ...]]:
+    """(FROM object, resolved SELECT list) of a query that already ran once (a cursor's or job's)."""
+    bq = bound_query(backend, text)
     return bq.object_name, bq.fields
 
 
@@ -135,6 +141,15 @@ def run_query(ctx: Ctx, version: str, include_deleted: bool) -> Response:
         return json_response(_page([], result.total_size, None))
     size = batch_size(ctx)
     rows = result.records
+    if result.is_aggregate and len(rows) > MAX_BATCH:
+        # REST API: "queries that include a GROUP BY clause can't use the query locator"
+        raise SalesforceError(
+            400,
+            "MALFORMED_QUERY",
+            "Aggregate query does not support queryMore(), use LIMIT to restrict the results to a single batch",
+        )
+    if result.is_aggregate:
+        size = MAX_BATCH
     if len(rows) <= size:
         return json_response(_page(render(rows, v), len(rows), None))
     store = backend.cursors
@@ -169,13 +184,16 @@ def more(ctx: Ctx, version: str, locator: str, include_deleted: bool) -> Respons
     if cur is None or offset > cur.total:
         raise invalid_locator()
     size = batch_size(ctx, cur.batch_size)
-    obj, fields = bound_fields(backend, cur.soql)
+    bq = bound_query(backend, cur.soql)
+    obj, fields = bq.object_name, bq.fields
     page_ids = cur.ids[offset : offset + size]
     rows: list[Row] = []
     for rid in page_ids:
         rec = backend.source.get(obj, rid)
         if rec is not None:  # emptied from the recycle bin since the snapshot
             rows.append(project(backend, obj, fields, rec))
+    if bq.children:
+        attach_children(bq, rows, backend.source, backend.now, cur.include_deleted, backend.schema)
     end = offset + len(page_ids)
     if end >= cur.total:
         store.close(cur.locator)

@@ -278,22 +278,41 @@ def run(
     if bq.aggregate is not None:
         return _aggregate(bq, matched, ctx, compiler, offset, need)
     rows = _finish(bq, matched, ctx, offset, need)
-    if bq.children:
-        fetchers = [
-            ChildFetcher(
-                child,
-                source,
-                compiler.compile(child.query.where) if child.query.where is not None else (lambda r: True),
-                lambda recs, cq=child.query: _finish(cq, recs, ctx, cq.query.offset or 0, _need(cq.query)),
-                include_deleted,
-            )
-            for child in bq.children
-        ]
-        for row in rows:
-            for f in fetchers:
-                row[f.child.relationship] = f.rows_for(row.record_id)
+    _attach_children(bq, rows, ctx, compiler, include_deleted)
     selected = tuple(SelectedField(bp.names, bp.objects, bp.field) for bp in bq.fields)
     return QueryResult(bq.object_name, rows, len(rows), False, selected)
+
+
+def attach_children(
+    bq: BoundQuery,
+    rows: list[Row],
+    source: Any,
+    now: Callable[[], datetime],
+    include_deleted: bool = False,
+    schema: Any = None,
+) -> None:
+    """Fill in the child relationship sub-queries of rows projected outside `run` (the later pages
+    of a query locator)."""
+    ctx = _Context(source, schema)
+    _attach_children(bq, rows, ctx, Compiler(ctx.getter, _today(now)), include_deleted)
+
+
+def _attach_children(
+    bq: BoundQuery, rows: list[Row], ctx: _Context, compiler: Compiler, include_deleted: bool
+) -> None:
+    fetchers = [
+        ChildFetcher(
+            child,
+            ctx.source,
+            compiler.compile(child.query.where) if child.query.where is not None else (lambda r: True),
+            lambda recs, cq=child.query: _finish(cq, recs, ctx, cq.query.offset or 0, _need(cq.query)),
+            include_deleted,
+        )
+        for child in bq.children
+    ]
+    for row in rows:
+        for f in fetchers:
+            row[f.child.relationship] = f.rows_for(row.record_id)
 
 
 def _need(q: Any) -> int | None:
