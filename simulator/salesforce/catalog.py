@@ -11,6 +11,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulator.salesforce.picklists import (  # the values live there; callers read them here too
+    ACCOUNT_TYPES,
+    ACTIVITY_TYPES,
+    CAMPAIGN_MEMBER_STATUSES,
+    CAMPAIGN_STATUSES,
+    CAMPAIGN_TYPES,
+    CONTACT_ROLES,
+    ENCODINGS,
+    FORECAST_CATEGORIES,
+    INDUSTRIES,
+    LANGUAGES,
+    LEAD_SOURCES,
+    LEAD_STATUSES,
+    LOCALES,
+    OPPORTUNITY_STAGES,
+    OPPORTUNITY_TYPES,
+    OWNERSHIP,
+    PRIORITIES,
+    RATINGS,
+    SALUTATIONS,
+    TASK_STATUSES,
+    TIME_ZONES,
+)
+from simulator.salesforce.picklists import (
+    LEAD_CONVERTED_STATUS as LEAD_CONVERTED_STATUS,
+)
 from simulator.salesforce.schema import FieldDef, ObjectDef, Schema
 
 
@@ -213,115 +239,6 @@ def email_bounce() -> list[FieldDef]:
     ]
 
 
-# --- standard picklist values ----------------------------------------------------------------------
-SALUTATIONS = ["Mr.", "Ms.", "Mrs.", "Dr.", "Prof.", "Mx."]
-LEAD_STATUSES = [
-    "Open - Not Contacted",
-    "Working - Contacted",
-    "Closed - Converted",
-    "Closed - Not Converted",
-]
-LEAD_CONVERTED_STATUS = "Closed - Converted"
-LEAD_SOURCES = ["Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"]
-RATINGS = ["Hot", "Warm", "Cold"]
-INDUSTRIES = [
-    "Agriculture",
-    "Apparel",
-    "Banking",
-    "Biotechnology",
-    "Chemicals",
-    "Communications",
-    "Construction",
-    "Consulting",
-    "Education",
-    "Electronics",
-    "Energy",
-    "Engineering",
-    "Entertainment",
-    "Environmental",
-    "Finance",
-    "Food & Beverage",
-    "Government",
-    "Healthcare",
-    "Hospitality",
-    "Insurance",
-    "Machinery",
-    "Manufacturing",
-    "Media",
-    "Not For Profit",
-    "Recreation",
-    "Retail",
-    "Shipping",
-    "Technology",
-    "Telecommunications",
-    "Transportation",
-    "Utilities",
-    "Other",
-]
-ACCOUNT_TYPES = [
-    "Prospect",
-    "Customer - Direct",
-    "Customer - Channel",
-    "Channel Partner / Reseller",
-    "Installation Partner",
-    "Technology Partner",
-    "Other",
-]
-OWNERSHIP = ["Public", "Private", "Subsidiary", "Other"]
-# StageName -> (probability, forecast category, is closed, is won): the standard sales process.
-OPPORTUNITY_STAGES: dict[str, tuple[int, str, bool, bool]] = {
-    "Prospecting": (10, "Pipeline", False, False),
-    "Qualification": (10, "Pipeline", False, False),
-    "Needs Analysis": (20, "Pipeline", False, False),
-    "Value Proposition": (50, "Pipeline", False, False),
-    "Id. Decision Makers": (60, "Pipeline", False, False),
-    "Perception Analysis": (70, "Pipeline", False, False),
-    "Proposal/Price Quote": (75, "Pipeline", False, False),
-    "Negotiation/Review": (90, "Pipeline", False, False),
-    "Closed Won": (100, "Closed", True, True),
-    "Closed Lost": (0, "Omitted", True, False),
-}
-OPPORTUNITY_TYPES = [
-    "Existing Customer - Upgrade",
-    "Existing Customer - Replacement",
-    "Existing Customer - Downgrade",
-    "New Customer",
-]
-FORECAST_CATEGORIES = ["Omitted", "Pipeline", "Best Case", "Most Likely", "Forecast", "Closed"]
-CONTACT_ROLES = [
-    "Business User",
-    "Decision Maker",
-    "Economic Buyer",
-    "Economic Decision Maker",
-    "Evaluator",
-    "Executive Sponsor",
-    "Influencer",
-    "Technical Buyer",
-    "Other",
-]
-TASK_STATUSES = ["Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred"]
-PRIORITIES = ["High", "Normal", "Low"]
-ACTIVITY_TYPES = ["Call", "Email", "Meeting", "Other"]
-CAMPAIGN_TYPES = [
-    "Advertisement",
-    "Email",
-    "Telemarketing",
-    "Banner Ads",
-    "Seminar / Conference",
-    "Public Relations",
-    "Partners",
-    "Referral Program",
-    "Other",
-    "Webinar",
-    "Trade Show",
-    "Direct Mail",
-]
-CAMPAIGN_STATUSES = ["Planned", "In Progress", "Completed", "Aborted"]
-CAMPAIGN_MEMBER_STATUSES = ["Sent", "Responded"]
-TIME_ZONES = ["America/Los_Angeles", "America/New_York", "Europe/London", "Europe/Paris", "GMT", "Asia/Tokyo"]
-LOCALES = ["en_US", "en_GB", "de_DE", "fr_FR", "ja_JP"]
-LANGUAGES = ["en_US", "de", "fr", "ja"]
-ENCODINGS = ["UTF-8", "ISO-8859-1"]
 
 
 def _objects() -> list[ObjectDef]:
