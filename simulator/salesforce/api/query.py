@@ -39,10 +39,16 @@ def soql_error(err: SoqlError) -> SalesforceError:
     return SalesforceError(400, err.error_code, err.message)
 
 
-def run_soql(backend: SalesforceBackend, text: str, include_deleted: bool) -> QueryResult:
-    """Parse and execute `text` against the store; SoqlError becomes the REST 400 list."""
+def run_soql(
+    backend: SalesforceBackend, text: str, include_deleted: bool, children_limit: int | None = None
+) -> QueryResult:
+    """Parse and execute `text` against the store; SoqlError becomes the REST 400 list.
+    `children_limit`: fill child sub-queries for the first page only (later pages fill their own)."""
     try:
-        return execute(parse(text), backend.schema, backend.source, backend.now, include_deleted)
+        return execute(
+            parse(text), backend.schema, backend.source, backend.now, include_deleted,
+            children_limit=children_limit,
+        )
     except SoqlError as err:  # the parser caps nesting (MAX_NESTING), so no RecursionError reaches here
         raise soql_error(err) from None
 
@@ -136,10 +142,10 @@ def run_query(ctx: Ctx, version: str, include_deleted: bool) -> Response:
     text = ctx.request.args.get("q")
     if text is None or not text.strip():
         raise SalesforceError(400, "MALFORMED_QUERY", "A query string has to be specified")
-    result = run_soql(backend, text, include_deleted)
+    size = batch_size(ctx)
+    result = run_soql(backend, text, include_deleted, children_limit=size)
     if result.is_count:
         return json_response(_page([], result.total_size, None))
-    size = batch_size(ctx)
     rows = result.records
     if result.is_aggregate and len(rows) > MAX_BATCH:
         # REST API: "queries that include a GROUP BY clause can't use the query locator"

@@ -51,12 +51,14 @@ def execute(
     include_deleted: bool = False,
     *,
     stats: dict[str, Any] | None = None,
+    children_limit: int | None = None,
 ) -> QueryResult:
     """Run a query (text or parsed) against `source`. `now` is the sandbox clock (relative date
     literals such as TODAY resolve against its UTC date). `include_deleted=True` is queryAll.
-    `stats`, when given, receives {"plan": "scan" | "eq:<Field>" | "range:<Field>"}."""
+    `stats`, when given, receives {"plan": "scan" | "eq:<Field>" | "range:<Field>"}.
+    `children_limit`: child sub-queries are filled for that many leading rows only (a page)."""
     q = parse(query) if isinstance(query, str) else query
     if not isinstance(q, Query):
         raise SoqlError("MALFORMED_QUERY", "query must be a string")
     bound: BoundQuery = bind(q, schema)
-    return run(bound, source, now, include_deleted, stats, schema)
+    return run(bound, source, now, include_deleted, stats, schema, children_limit)

@@ -219,7 +219,10 @@ def run(
     include_deleted: bool = False,
     stats: dict[str, Any] | None = None,
     schema: Any = None,
+    children_limit: int | None = None,
 ) -> QueryResult:
+    """`children_limit`: fill child sub-queries for that many leading rows only (the REST layer
+    fills later pages when it serves them)."""
     # semi-joins see live rows only, whatever the outer query (queryAll) sees
     bq = resolve_semi_joins(bq, lambda inner: run(inner, source, now, False, None, schema).records)
     ctx = _Context(source, schema)
@@ -278,7 +281,7 @@ def run(
     if bq.aggregate is not None:
         return _aggregate(bq, matched, ctx, compiler, offset, need)
     rows = _finish(bq, matched, ctx, offset, need)
-    _attach_children(bq, rows, ctx, compiler, include_deleted)
+    _attach_children(bq, rows[:children_limit], ctx, compiler, include_deleted)
     selected = tuple(SelectedField(bp.names, bp.objects, bp.field) for bp in bq.fields)
     return QueryResult(bq.object_name, rows, len(rows), False, selected)
 
