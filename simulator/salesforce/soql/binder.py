@@ -167,6 +167,7 @@ class BoundQuery:
     order_by: tuple[BoundOrder, ...]
     children: tuple[BoundChild, ...] = ()
     aggregate: Any = None  # aggregate.AggregatePlan for COUNT(Id) / GROUP BY queries
+    key_order: tuple[str, ...] = ()  # with sub-queries: a row's keys in SELECT order
 
 
 def is_valid_id(value: str) -> bool:
@@ -374,10 +375,10 @@ class _Binder:
             )
         return BoundOrder(bp, item.descending, item.effective_nulls_first)
 
-    def select_paths(self) -> list[FieldPath]:
+    def select_paths(self) -> list[FieldPath | SubQuery]:
         """The plain SELECT list with FIELDS() expanded in place (FIELDS(ALL) and FIELDS(CUSTOM) need
         `LIMIT` of at most 200: SOQL reference, "FIELDS()")."""
-        out: list[FieldPath] = []
+        out: list[FieldPath | SubQuery] = []
         items = self.q.select or self.q.fields
         for item in items:
             if isinstance(item, FieldPath):
@@ -394,6 +395,8 @@ class _Binder:
                     custom = f.name.endswith("__c")
                     if item.kind == "ALL" or (item.kind == "CUSTOM") == custom:
                         out.append(FieldPath((f.name,), item.pos))
+            elif isinstance(item, SubQuery):
+                out.append(item)
         return out
 
     def child(self, sub: SubQuery) -> BoundChild:
@@ -422,17 +425,24 @@ class _Binder:
             return BoundQuery(q, obj, (), where, plan.order, (), plan)
         fields: list[BoundPath] = []
         seen: set[tuple[str, ...]] = set()
+        children: list[BoundChild] = []
+        keys: list[str] = []  # the row's top-level keys in SELECT order (sub-queries sit among fields)
         for fp in self.select_paths():
+            if isinstance(fp, SubQuery):
+                children.append(self.child(fp))
+                keys.append(children[-1].relationship)
+                continue
             bp = self.path(fp)
             if bp.key in seen:
                 raise self.err(E.MALFORMED_QUERY, f"duplicate field selected: {'.'.join(bp.names)}", fp.pos)
             seen.add(bp.key)
             fields.append(bp)
-        children = tuple(self.child(i) for i in q.select if isinstance(i, SubQuery))
+            keys.append(bp.names[0])
         where = self.condition(q.where) if q.where is not None else None
         order = tuple(self.order_item(item) for item in q.order_by)
         self.check_offset()
-        return BoundQuery(q, obj, tuple(fields), where, order, children)
+        key_order = tuple(dict.fromkeys(keys)) if children else ()
+        return BoundQuery(q, obj, tuple(fields), where, order, tuple(children), key_order=key_order)
 
     def check_offset(self) -> None:
         if self.q.offset is not None and self.q.offset > 2000:

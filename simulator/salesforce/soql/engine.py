@@ -316,6 +316,10 @@ def _attach_children(
     for row in rows:
         for f in fetchers:
             row[f.child.relationship] = f.rows_for(row.record_id)
+        if fetchers:  # the REST answer lists a sub-query where the SELECT names it
+            values = dict(row)
+            row.clear()
+            row.update((k, values[k]) for k in bq.key_order if k in values)
 
 
 def _need(q: Any) -> int | None:

@@ -87,6 +87,10 @@ def test_child_relationship_sub_query_shape(api: Any, deals: dict[str, str]) -> 
                         "FROM Account WHERE Name = 'Acme'")["records"]
     contacts = accounts[0]["Contacts"]
     assert contacts["totalSize"] == 1
+    assert list(accounts[0]) == ["attributes", "Name", "Contacts"]
+    ordered = _ok(api, "SELECT (SELECT Role FROM OpportunityContactRoles), Name, Account.Name FROM Opportunity "
+                       "WHERE Name = 'Big'")["records"][0]
+    assert list(ordered) == ["attributes", "OpportunityContactRoles", "Name", "Account"]  # SELECT order
     assert (contacts["records"][0]["LastName"], contacts["records"][0]["Account"]["Name"]) == ("Ann", "Acme")
 
 
