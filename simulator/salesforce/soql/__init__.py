@@ -7,6 +7,11 @@
     result.total_size   # len(records), or the COUNT() value
     soql.render_record(row, "59.0", format_value)  # -> wire dict with "attributes" (also nested)
 
+Beyond plain field lists: child relationship sub-queries (a `ChildResult` or None under the
+relationship name), semi-/anti-joins (`subqueries.py`), aggregate queries (`AggregateResult` rows,
+`aggregate.py`) and FIELDS(ALL|STANDARD|CUSTOM). The optional schema methods
+`resolve_child_relationship(obj, rel)` and `fields_of(obj)` back the sub-queries and FIELDS().
+
 `schema` implements `schema.SoqlSchema`, `source` implements `schema.RecordSource` (one object may do
 both); `memory.DictSchema` / `memory.DictSource` are in-memory versions. Every rejected query raises
 `SoqlError(error_code, message)` (MALFORMED_QUERY, INVALID_FIELD, INVALID_TYPE,
