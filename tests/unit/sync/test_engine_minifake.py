@@ -202,7 +202,7 @@ def test_crash_after_create_before_commit_creates_no_duplicate(
 def test_hubspot_search_windows_past_the_cap(
     fake: MiniFake, state_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sync.engine as eng_mod
+    import sync.pipeline.capture as eng_mod
 
     monkeypatch.setattr(eng_mod, "SEARCH_CAP", 5)
     monkeypatch.setattr(eng_mod, "SEARCH_PAGE", 2)
@@ -418,9 +418,9 @@ def test_tie_past_the_search_cap_is_read_in_full(
 ) -> None:
     """More records at one lastmodifieddate than search pages reach (bulk writes, frozen clocks):
     HubSpot stops offering a next page at the cap, so the tie must continue by id, not end there."""
-    import sync.engine
+    import sync.pipeline.capture
 
-    monkeypatch.setattr(sync.engine, "SEARCH_CAP", 400)
+    monkeypatch.setattr(sync.pipeline.capture, "SEARCH_CAP", 400)
     fake.search_cap = 400
     eng = engine(fake, state_url)
     eng.run_cycle()  # install
