@@ -12,6 +12,7 @@ created just before the crash is found and linked instead of created twice.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -139,19 +140,37 @@ class SyncEngine(
                 + (f"; stopped: {rep.stopped}" if rep.stopped else "")
             )
             n += 1
-            if once or (cycles is not None and n >= cycles):
+            if once or (cycles is not None and n >= cycles) or self._stop.is_set():
                 return reports
             reports.extend(self._wait_for_next_cycle())
+            if self._stop.is_set():
+                return reports
+
+    def request_stop(self) -> None:
+        """Ask a running operation to end early and consistently: the chunk in flight is finished
+        and committed, later stages and chunks are skipped, and run() returns (e.g. from a SIGTERM
+        handler). Safe to call from a signal handler or another thread."""
+        self._stop.set()
+
+    def _pause(self, seconds: float) -> None:
+        """Wait between cycles; a stop request ends the wait at once when the real clock is used
+        (an injected sleep, e.g. a test's fake clock, is called as it is)."""
+        if self.sleep is time.sleep:
+            self._stop.wait(seconds)
+        else:
+            self.sleep(seconds)
 
     def _wait_for_next_cycle(self) -> list[CycleReport]:
         hooks = self.settings.hubspot.webhooks
         if hooks is None:
-            self.sleep(self.settings.poll_interval_seconds)
+            self._pause(self.settings.poll_interval_seconds)
             return []
         drains = []
         end = self._ts() + self.settings.poll_interval_seconds
-        while (left := end - self._ts()) > 0:
-            self.sleep(min(left, hooks.drain_interval_seconds))
+        while (left := end - self._ts()) > 0 and not self._stop.is_set():
+            self._pause(min(left, hooks.drain_interval_seconds))
+            if self._stop.is_set():
+                break
             if self.queue_ready():
                 rep = self.process_queue()
                 drains.append(rep)

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from sync.errors import RecordNotFound
 from sync.pipeline.context import DAY, EngineContext
 from sync.pipeline.queries import in_rows, links_by_hs_id
-from sync.settings import SettingsError
 from sync.state.models import Decision, Link, Membership, QueueItem, SyncError
 
 
@@ -56,14 +56,9 @@ class HealthQueries(EngineContext):
         """The decision log for a record (HubSpot id, Salesforce id or email), newest first."""
         key = record.strip()
         with self.store.session() as s:
-            cond = (Decision.hs_id == key) | (Decision.sf_id == key) | (Decision.email == key.lower())
-            link = s.scalar(
-                select(Link).where((Link.hs_id == key) | (Link.sf_id == key) | (Link.email == key.lower()))
-            )
-            if link is not None:
-                cond = cond | (Decision.hs_id == link.hs_id) | (Decision.sf_id == link.sf_id)
+            link, ids, keys = self._resolve_logged(s, key)
+            cond = Decision.hs_id.in_(ids) | Decision.sf_id.in_(ids) | Decision.email.in_(keys)
             rows = list(s.scalars(select(Decision).where(cond).order_by(Decision.id.desc()).limit(limit)))
-            ids = [key] + ([link.hs_id, link.sf_id] if link else [])
             errors = list(s.scalars(select(SyncError).where(SyncError.record_id.in_(ids))))
             list_flag = self.store.get_flag(s, "inclusion_list")
             in_list = None
@@ -96,6 +91,27 @@ class HealthQueries(EngineContext):
                 for d in rows
             ],
         }
+
+    def _resolve_logged(self, s: Any, key: str) -> tuple[Link | None, list[str], list[str]]:
+        """The record a user named (HubSpot id, Salesforce id or email) as every id and key it is
+        known by: from its link, else from the decision log (a record in error may have no link).
+        One hop, so `why EMAIL` and `why <HubSpot id>` resolve to the same record (issue 17, bug 6)."""
+        lowered = key.lower()
+        link = s.scalar(select(Link).where((Link.hs_id == key) | (Link.sf_id == key) | (Link.email == lowered)))
+        ids = {key}
+        keys = {lowered}
+        if link is not None:
+            ids |= {link.hs_id, link.sf_id}
+            if link.email:
+                keys.add(link.email)
+        seen = select(Decision.hs_id, Decision.sf_id, Decision.email).where(
+            Decision.hs_id.in_(ids) | Decision.sf_id.in_(ids) | Decision.email.in_(keys)
+        )
+        for hs_id, sf_id, email in s.execute(seen.order_by(Decision.id.desc()).limit(200)):
+            ids |= {x for x in (hs_id, sf_id) if x}
+            if email:
+                keys.add(email)
+        return link, sorted(ids), sorted(keys)
 
     def errors(self, category: str | None = None) -> list[dict[str, Any]]:
         """Every current sync error (optionally one category, case-insensitive), oldest first, with
@@ -166,7 +182,7 @@ class HealthQueries(EngineContext):
             link = s.scalar(select(Link).where(Link.email == key.lower()))
         if link is not None:
             return "hubspot", link.hs_id, self.object_type.hs_object
-        found = self.hubspot.batch_read(self.object_type.hs_object, [key], ["email"], id_property="email")
+        found = self.hubspot.batch_read(self.object_type.hs_object, [key], [self.object_type.hs_key_property], id_property=self.object_type.hs_key_property)
         if found:
             return "hubspot", str(found[0]["id"]), self.object_type.hs_object
-        raise SettingsError(f"resync: no HubSpot contact or Salesforce lead/contact matches {record!r}")
+        raise RecordNotFound(record, f"no HubSpot contact or Salesforce lead/contact matches {record!r}")

@@ -818,9 +818,9 @@ class SyncMachine(RuleBasedStateMachine):
             if p.imported == p.sf.sobject or (p.sf_event and c.from_sf(p.sf.sobject)):
                 if eligible:
                     return Expectation(True, True, first, LinkState.SYNCED, True, why="CON-5 match by email")
-                return Expectation(
-                    True, True, unchanged, LinkState.UNSYNCED, why="INC-7 linked, outside the list"
-                )
+                # INC-7: deduplicated onto the existing contact although it is outside the list:
+                # synced once (like a contact created outside it), then held until it qualifies
+                return Expectation(True, True, first, LinkState.SYNCED, True, why="INC-7 dedupe, synced once")
             return Expectation(True, True, unchanged, link, why="both exist, not triggered")
         return Expectation(False, False, unchanged, link, why="nothing")
 

@@ -28,7 +28,7 @@ SYNCING_RULES = (TWO_WAY, PREFER, ALWAYS)
 
 class LinkState(StrEnum):
     NONE = "none"  # the engine has no link for this person
-    UNSYNCED = "unsynced"  # linked by email, values never synced (INC-7 outside the list, IMP-3)
+    UNSYNCED = "unsynced"  # linked by email, values never synced (IMP-3: import outside the list)
     SYNCED = "synced"  # linked and synced at least once: `base` holds per-field merge bases
     STALE = "stale"  # linked to a HubSpot contact that was deleted (DEL-2: nothing reaches Salesforce)
 

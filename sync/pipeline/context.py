@@ -29,6 +29,8 @@ from sync.settings import ObjectSettings, Settings, SettingsError
 from sync.state.store import StateStore
 
 DAY = 86400.0
+# The report's `stopped` after request_stop(): what was in flight was finished and committed.
+STOPPED = "stopped on request: the work in flight was finished and committed"
 
 
 class EngineContext:
@@ -85,6 +87,8 @@ class EngineContext:
         # draining); a webhook drain checks the memberships of the records it processes instead.
         self._memberships_fresh = False
         self._receiver: Any = None  # webhook_receiver(), made once
+        # record id -> when this drain committed its processing of it (RunStage._stale_payload)
+        self._touched: dict[str, float] = {}
 
     @property
     def object_settings(self) -> ObjectSettings:

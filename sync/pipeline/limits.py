@@ -12,7 +12,7 @@ from sync.errors import (
     SyncHttpError,
     TransientError,
 )
-from sync.pipeline.context import DAY, EngineContext
+from sync.pipeline.context import DAY, STOPPED, EngineContext
 from sync.settings import SettingsError
 
 # LIM-4: automatic retries stop above 75% of the allocation, or above 5,000 calls with none set.
@@ -78,6 +78,9 @@ class LimitsStage(EngineContext):
     def _guard(self, fn: Callable[[], None]) -> None:
         """Run one stage; stop the cycle (not the process) on suspension, limits or exhausted retries."""
         if self._report.stopped:
+            return
+        if self._stop.is_set():
+            self._report.stopped = STOPPED
             return
         try:
             fn()

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from sync.clients.salesforce import parse_sf_datetime
+from sync.clients.salesforce import COMPOSITE_LIMIT, parse_sf_datetime
 from sync.errors import (
     Category,
     TransientError,
@@ -50,7 +50,7 @@ class MatchStage(EngineContext):
         for obj in self.object_type.sf_objects:
             fields = ", ".join(schema.sf_read_fields(obj))
             extra = self.object_type.match_filter(obj, schema)
-            soql = f"SELECT {fields} FROM {obj} WHERE Email IN ({{inlist}}){extra} ORDER BY CreatedDate, Id"
+            soql = f"SELECT {fields} FROM {obj} WHERE {self.object_type.sf_key_field} IN ({{inlist}}){extra} ORDER BY CreatedDate, Id"
             for r in self.salesforce.query_in(soql, emails):
                 candidates.append((obj, r.get("CreatedDate") or "", r))
         with self.store.session() as s:
@@ -64,7 +64,7 @@ class MatchStage(EngineContext):
             # instead of getting a duplicate. Only then is one extra read spent.
             alive = {
                 str(r["id"])
-                for r in self.hubspot.batch_read(self.object_type.hs_object, sorted(set(linked_to.values())), ["email"])
+                for r in self.hubspot.batch_read(self.object_type.hs_object, sorted(set(linked_to.values())), [self.object_type.hs_key_property])
             }
             linked = {sf_id for sf_id, hs_id in linked_to.items() if hs_id in alive}
         for obj, _created, r in sorted(
@@ -118,7 +118,7 @@ class MatchStage(EngineContext):
                     # record every mapped field at link time, so a key missing later means a
                     # mapping added afterwards (RULE-9), not a field that was blank
                     synced[am.key] = None if val is None else {"hs": val, "sf": None}  # type: ignore[assignment]
-            body.setdefault("Email", self.object_type.hs_key(p.hs))  # type: ignore[arg-type]  # the match key (CON-5)
+            body.setdefault(self.object_type.sf_key_field, self.object_type.hs_key(p.hs))  # type: ignore[arg-type]  # the match key (CON-5)
             for k, v in self.object_type.create_defaults.get(obj, {}).items():
                 if not body.get(k):
                     body[k] = v
@@ -133,21 +133,42 @@ class MatchStage(EngineContext):
                     for p in group
                 ],
             )
-        try:
-            results = self.salesforce.create_records(obj, bodies)
-        except TransientError as exc:
-            # The create may or may not have happened: look before re-creating (same cycle, once).
-            found = self._find_in_salesforce(sorted({self.object_type.hs_key(p.hs) for p in group}), schema)  # type: ignore[misc, arg-type]
-            for p in group:
-                email = self.object_type.hs_key(p.hs)  # type: ignore[arg-type]
-                if email in found:
-                    o, rec = found[email]
-                    p.sf, p.sf_object = rec, o
-                    p.link = self._new_link(p, {})
-                    p.detail["matched"] = "reconciled after an interrupted create"
-                else:
-                    self._fail(p, "hubspot", str(p.hs["id"]), Category.TRANSIENT, exc.code, str(exc))  # type: ignore[index]
-            return
+        # One call per composite chunk: a transient failure (timeout, 5xx) holds back only the
+        # records its call carried; the other chunks are still sent and go on (issue 17).
+        parts = [range(i, min(i + COMPOSITE_LIMIT, len(group))) for i in range(0, len(group), COMPOSITE_LIMIT)]
+
+        def send(part: range) -> tuple[list[dict[str, Any]], TransientError | None]:
+            try:
+                return self.salesforce.create_records(obj, [bodies[i] for i in part]), None
+            except TransientError as exc:
+                return [], exc
+
+        for part, (results, failure) in zip(parts, self.salesforce.map_chunks(send, parts), strict=True):
+            if failure is not None:
+                self._reconcile_create([group[i] for i in part], failure, schema)
+                continue
+            self._apply_created(obj, [group[i] for i in part], results, [written[i] for i in part], [bodies[i] for i in part])
+        # Read the new records back (one query per ~600): Salesforce fills defaults (owner by
+        # assignment rules, OWN-3; picklist defaults) that flow to HubSpot in this same pass, with
+        # the Salesforce-ID write (CON-12), instead of as an extra round trip next cycle.
+        created = {p.sf["Id"]: p for p in group if p.outcome == "created_in_salesforce" and p.sf}
+        if created:
+            fields = ", ".join(schema.sf_read_fields(obj))
+            soql = f"SELECT {fields} FROM {obj} WHERE Id IN ({{inlist}})"
+            for rec in self.salesforce.query_in(soql, list(created)):
+                pair = created.get(rec["Id"])
+                if pair is not None:
+                    pair.sf = {k: v for k, v in rec.items() if k != "attributes"}
+
+    def _apply_created(
+        self,
+        obj: str,
+        group: list[Pair],
+        results: list[dict[str, Any]],
+        written: list[dict[str, str | None]],
+        bodies: list[dict[str, Any]],
+    ) -> None:
+        """The SaveResults of one create call onto its pairs: a link each, or an error."""
         for p, res, synced, body in zip(group, results, written, bodies, strict=False):
             if res.get("success"):
                 p.sf_object = obj
@@ -168,124 +189,119 @@ class MatchStage(EngineContext):
                     code,
                     err.get("message", "create failed"),
                 )  # type: ignore[index]
-        # Read the new records back (one query per ~600): Salesforce fills defaults (owner by
-        # assignment rules, OWN-3; picklist defaults) that flow to HubSpot in this same pass, with
-        # the Salesforce-ID write (CON-12), instead of as an extra round trip next cycle.
-        created = {p.sf["Id"]: p for p in group if p.outcome == "created_in_salesforce" and p.sf}
-        if created:
-            fields = ", ".join(schema.sf_read_fields(obj))
-            soql = f"SELECT {fields} FROM {obj} WHERE Id IN ({{inlist}})"
-            for rec in self.salesforce.query_in(soql, list(created)):
-                pair = created.get(rec["Id"])
-                if pair is not None:
-                    pair.sf = {k: v for k, v in rec.items() if k != "attributes"}
+
+    def _reconcile_create(self, group: list[Pair], exc: TransientError, schema: Schema) -> None:
+        """A create call that may or may not have happened: look before re-creating (same cycle,
+        once); what is not found waits for the retry queue (ERR-7).
+
+        Implements: ERR-7"""
+        found = self._find_in_salesforce(sorted({self.object_type.hs_key(p.hs) for p in group}), schema)  # type: ignore[misc, arg-type]
+        for p in group:
+            email = self.object_type.hs_key(p.hs)  # type: ignore[arg-type]
+            if email in found:
+                o, rec = found[email]
+                p.sf, p.sf_object = rec, o
+                p.link = self._new_link(p, {})
+                p.detail["matched"] = "reconciled after an interrupted create"
+            else:
+                self._fail(p, "hubspot", str(p.hs["id"]), Category.TRANSIENT, exc.code, str(exc))  # type: ignore[index]
 
     def _link_or_create_in_hubspot(self, pairs: list[Pair], schema: Schema) -> None:
-        """TRG-6/CON-1: SF record -> existing HubSpot contact by email (INC-7: list ignored here) or a new one."""
-        emails = sorted({self.object_type.sf_key(p.sf) for p in pairs if p.sf and self.object_type.sf_key(p.sf)})  # type: ignore[misc]
+        """SF record -> existing HubSpot record by the dedupe key (list or not), or a new one.
+
+        Implements: TRG-6, CON-1, CON-5, CON-7, CON-11, INC-7, INC-8"""
+        ot = self.object_type
+        keys = sorted({k for p in pairs if p.sf and (k := ot.sf_key(p.sf))})
         existing = {
-            (self.object_type.hs_key(r) or ""): r
+            (ot.hs_key(r) or ""): r
             for r in self.hubspot.batch_read(
-                self.object_type.hs_object, emails, schema.hs_read_properties(), id_property="email"
+                ot.hs_object, keys, schema.hs_read_properties(), id_property=ot.hs_key_property
             )
         }
+        hs_ids = [str(r["id"]) for r in existing.values()]
         with self.store.session() as s:
-            links = {
-                lk.hs_id: lk for lk in links_by_hs_id(s, self.object_type.hs_object, [str(r["id"]) for r in existing.values()])
-            }
+            links = {lk.hs_id: lk for lk in links_by_hs_id(s, ot.hs_object, hs_ids)}
             if self._list_id:
                 # The batch's memberships were read before these contacts were matched by email:
                 # without this, a contact in the list counts as outside it (INC-7) and stays unsynced.
                 self._members = self._members | set(
-                    in_scalar(
-                        s,
-                        Membership.hs_id,
-                        Membership.hs_id,
-                        [str(r["id"]) for r in existing.values()],
-                        Membership.list_id == self._list_id,
-                    )
+                    in_scalar(s, Membership.hs_id, Membership.hs_id, hs_ids, Membership.list_id == self._list_id)
                 )
         creates: list[Pair] = []
-        seen_emails: dict[str, Pair] = {}
-        for p in pairs:
-            email = self.object_type.sf_key(p.sf)  # type: ignore[arg-type]
-            if email in seen_emails:  # CON-11: several SF duplicates in one batch: newest wins below
-                prev = seen_emails[email]
-                if sf_stamp(p.sf) > sf_stamp(prev.sf):
-                    prev.outcome, prev.detail["reason"] = (
-                        "skipped",
-                        "CON-11: a more recently updated duplicate syncs instead",
-                    )
-                    seen_emails[email] = p
-                else:
-                    p.outcome, p.detail["reason"] = (
-                        "skipped",
-                        "CON-11: a more recently updated duplicate syncs instead",
-                    )
-                    continue
-            seen_emails[email] = p  # type: ignore[index]
-        for email, p in seen_emails.items():
+        for key, p in self._newest_per_key(pairs).items():
             if p.outcome:
                 continue
-            rec = existing.get(email)
+            rec = existing.get(key)
             if rec is None:
                 creates.append(p)
                 continue
             other = links.get(str(rec["id"]))
             if other is not None:
-                # CON-7: later syncs follow the most recently updated duplicate.
-                if (parse_sf_datetime(other.sf_modstamp) or datetime.min.replace(tzinfo=UTC)) <= sf_stamp(
-                    p.sf
-                ):
-                    with self.store.session() as s:
-                        lk = s.get(Link, other.id)
-                        if lk is not None:
-                            lk.sf_id, lk.sf_object, lk.updated_at = (
-                                p.sf["Id"],
-                                p.sf_object or lk.sf_object,
-                                self._ts(),
-                            )  # type: ignore[index]
-                            lk.sf_modstamp = p.sf.get("SystemModstamp")  # type: ignore[union-attr]
-                            p.link = lk
-                    p.hs = rec
-                    p.detail["matched"] = (
-                        f"CON-7: most recently updated duplicate; link moved from {other.sf_id}"
-                    )
-                    if self._list_id and str(rec["id"]) not in self._members:
-                        # the gate ran before this pair had a link: apply it now (INC-3/INC-9, A1)
-                        p.outcome = "skipped"
-                        p.detail["reason"] = (
-                            "INC-3/INC-9 (A1): contact is not in the inclusion list; nothing syncs either way"
-                        )
-                else:
-                    p.outcome, p.detail["reason"] = (
-                        "skipped",
-                        f"CON-11: HubSpot contact {rec['id']} follows {other.sf_id}",
-                    )
+                self._follow_newest_duplicate(p, rec, other)
                 continue
             p.hs = rec
             p.link = self._new_link(p, {})
             p.detail["matched"] = "CON-5: existing HubSpot contact with this email linked"
             self._report.linked_existing += 1
             if self._list_id and str(rec["id"]) not in self._members:
-                # INC-7: the link is made regardless of the list, but nothing syncs until it qualifies
-                p.outcome = "skipped"
-                p.detail["reason"] = (
-                    "INC-7: linked by email; contact is outside the inclusion list, so no values sync"
+                # INC-7: deduplicated onto an existing contact outside the list: like a contact
+                # created outside it, this first sync happens (values and the Salesforce ID
+                # properties); later updates wait until the contact joins the list (gate).
+                p.link.outside_list_created = True
+                p.detail["outside_list"] = (
+                    "INC-7: linked by email outside the inclusion list; synced once, then held until it joins"
                 )
         if creates:
             self._create_in_hubspot(creates, schema, email_only=False)
 
+    def _newest_per_key(self, pairs: list[Pair]) -> dict[str, Pair]:
+        """CON-11: several Salesforce duplicates of one key in a batch: the newest goes on."""
+        seen: dict[str, Pair] = {}
+        for p in pairs:
+            key = self.object_type.sf_key(p.sf)  # type: ignore[arg-type]
+            if key in seen:
+                prev = seen[key]
+                loser = prev if sf_stamp(p.sf) > sf_stamp(prev.sf) else p
+                loser.outcome = "skipped"
+                loser.detail["reason"] = "CON-11: a more recently updated duplicate syncs instead"
+                if loser is p:
+                    continue
+            seen[key] = p  # type: ignore[index]
+        return seen
+
+    def _follow_newest_duplicate(self, p: Pair, rec: dict[str, Any], other: Link) -> None:
+        """CON-7: later syncs follow the most recently updated duplicate (the link moves to it)."""
+        if (parse_sf_datetime(other.sf_modstamp) or datetime.min.replace(tzinfo=UTC)) > sf_stamp(p.sf):
+            p.outcome = "skipped"
+            p.detail["reason"] = f"CON-11: HubSpot contact {rec['id']} follows {other.sf_id}"
+            return
+        with self.store.session() as s:
+            lk = s.get(Link, other.id)
+            if lk is not None:
+                lk.sf_id, lk.sf_object, lk.updated_at = p.sf["Id"], p.sf_object or lk.sf_object, self._ts()  # type: ignore[index]
+                lk.sf_modstamp = p.sf.get("SystemModstamp")  # type: ignore[union-attr]
+                p.link = lk
+        p.hs = rec
+        p.detail["matched"] = f"CON-7: most recently updated duplicate; link moved from {other.sf_id}"
+        if self._list_id and str(rec["id"]) not in self._members:
+            # the gate ran before this pair had a link: apply it now (INC-3/INC-9, A1)
+            p.outcome = "skipped"
+            p.detail["reason"] = "INC-3/INC-9 (A1): contact is not in the inclusion list; nothing syncs either way"
+
     def _create_in_hubspot(self, group: list[Pair], schema: Schema, email_only: bool) -> None:
+        """Upsert HubSpot records by the dedupe key, with the mapped values (or the key alone, IMP-1).
+
+        Implements: TRG-6, CON-1, CON-12, IMP-1, INC-7"""
+        ot = self.object_type
         inputs, written = [], []
         for p in group:
-            props: dict[str, str] = {"email": p.sf["Email"]}  # type: ignore[index]
+            props: dict[str, str] = {ot.hs_key_property: p.sf[ot.sf_key_field]}  # type: ignore[index]
             synced: dict[str, str | None] = {}
             if not email_only:
                 for am in schema.active.get(p.sf_object or self.object_type.default_sf_object, []):
                     sfv = self._sf_value(am, p.sf)  # type: ignore[arg-type]
                     val = self._to_hs_option(am, sfv)
-                    if am.mapping.hubspot == "email":
+                    if am.mapping.hubspot == ot.hs_key_property:
                         synced[am.key] = sfv  # written above as the contact's identity
                     elif am.to_hs_allowed and val is not None:
                         props[am.mapping.hubspot] = to_hubspot_value(val)
@@ -296,7 +312,7 @@ class MatchStage(EngineContext):
             link_prop = self.object_type.link_properties.get(p.sf_object or "")
             if link_prop and link_prop in schema.hs_properties:
                 props[link_prop] = p.sf["Id"]  # type: ignore[index]
-            inputs.append({"id": p.sf["Email"], "idProperty": "email", "properties": props})  # type: ignore[index]
+            inputs.append({"id": p.sf[ot.sf_key_field], "idProperty": ot.hs_key_property, "properties": props})  # type: ignore[index]
             written.append(synced)
         for start in range(0, len(group), 100):
             part = group[start : start + 100]

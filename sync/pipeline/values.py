@@ -26,16 +26,6 @@ def hs_props(rec: dict[str, Any]) -> dict[str, Any]:
     return rec.get("properties") or {}
 
 
-def hs_email(rec: dict[str, Any]) -> str | None:
-    e = hs_props(rec).get("email")
-    return e.strip().lower() if e else None
-
-
-def sf_email(rec: dict[str, Any]) -> str | None:
-    e = rec.get("Email")
-    return e.strip().lower() if e else None
-
-
 def iso_to_ms(text: str | None) -> int | None:
     if not text:
         return None
