@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import sys
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -142,11 +143,13 @@ def _run(args: argparse.Namespace) -> int:
         eng.progress(f"receiving HubSpot webhooks at {server.url}")
     # A service manager stops the engine with SIGTERM: finish and commit the chunk in flight, skip
     # the rest, print the last report and exit 0 (a second SIGTERM while stopping changes nothing).
-    previous = signal.signal(signal.SIGTERM, lambda *_: eng.request_stop())
+    main = threading.current_thread() is threading.main_thread()  # only there can a handler be set
+    previous = signal.signal(signal.SIGTERM, lambda *_: eng.request_stop()) if main else None
     try:
         reports = eng.run(once=args.once, cycles=args.cycles)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if main:
+            signal.signal(signal.SIGTERM, previous)
         if server is not None:
             server.stop()
     cycles = [r for r in reports if r.kind == "cycle"]

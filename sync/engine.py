@@ -70,7 +70,9 @@ class SyncEngine(
         self._note_mapping_times(schema)
 
     def run_cycle(self) -> CycleReport:
-        """One poll tick (TRG-1): capture both sides, then drain the queue."""
+        """One poll tick (TRG-1): capture both sides, then drain the queue.
+
+        Implements: TRG-1"""
         if self._start():
             return self._report
         with self.store.session() as s:
@@ -215,7 +217,9 @@ class SyncEngine(
         return self._receiver
 
     def resync_record(self, record: str) -> CycleReport:
-        """TRG-14 / ERR-8: queue one record (HubSpot id, Salesforce id or email) now and process it."""
+        """TRG-14 / ERR-8: queue one record (HubSpot id, Salesforce id or email) now and process it.
+
+        Implements: TRG-14, ERR-8"""
         if self._start():
             return self._report
         system, rid, obj = self._resolve_record(record)
@@ -229,7 +233,9 @@ class SyncEngine(
         return self._report
 
     def resync_list(self, list_ref: str) -> CycleReport:
-        """INC-6: queue every member of a list at once and process them."""
+        """INC-6: queue every member of a list at once and process them.
+
+        Implements: INC-6"""
         if self._start():
             return self._report
 
@@ -250,7 +256,9 @@ class SyncEngine(
         return self._report
 
     def import_salesforce(self, sobject: str) -> CycleReport:
-        """IMP-1..4: bring Salesforce records into HubSpot by email only, then a follow-up sync (IMP-2)."""
+        """IMP-1..4: bring Salesforce records into HubSpot by email only, then a follow-up sync (IMP-2).
+
+        Implements: IMP-1, IMP-2"""
         if sobject not in self.object_type.sf_objects:
             raise SettingsError(f"import: object must be one of {', '.join(self.object_type.sf_objects)}, not {sobject!r}")
         if self._start():
@@ -261,7 +269,9 @@ class SyncEngine(
 
     def resync_errors(self, category: str | None = None) -> CycleReport:
         """ERR-8: the Sync Health "Resync" of every record in error (optionally one category): each
-        is queued as a manual resync (not an automatic retry, so LIM-4 does not hold it back)."""
+        is queued as a manual resync (not an automatic retry, so LIM-4 does not hold it back).
+
+        Implements: ERR-8"""
         if self._start():
             return self._report
         errs = self.errors(category)

@@ -15,6 +15,7 @@ from sync.state.models import Decision, Link, Membership, QueueItem, SyncError
 
 class HealthQueries(EngineContext):
     def status(self) -> dict[str, Any]:
+        """Implements: LIM-1, LIM-4, SUS-4"""
         now = self._ts()
         with self.store.session() as s:
             by_cat = dict(

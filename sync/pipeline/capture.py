@@ -25,7 +25,9 @@ SF_QUERY_PAGE = 2000  # records per SOQL page (queryMore batch size)
 class CaptureStage(EngineContext):
     def _install_if_needed(self) -> None:
         """TRG-15: records that exist when the integration is installed do not sync. The first run
-        sets every cursor to the newest change already present and marks those records seen."""
+        sets every cursor to the newest change already present and marks those records seen.
+
+        Implements: TRG-15, INC-4"""
         with self.store.session() as s:
             if self.store.get_flag(s, "installed"):
                 return
@@ -130,7 +132,9 @@ class CaptureStage(EngineContext):
         return int(total) if isinstance(total, int) else None
 
     def _capture_hubspot(self) -> None:
-        """HubSpot changes by search on lastmodifieddate, windowed past the 10k cap."""
+        """HubSpot changes by search on lastmodifieddate, windowed past the 10k cap.
+
+        Implements: TRG-1, TRG-2, TRG-7"""
         cursor_name = "hubspot:contacts:lastmodifieddate"
         with self.store.session() as s:
             cursor = int(self.store.get_cursor(s, cursor_name) or 0)
@@ -175,7 +179,9 @@ class CaptureStage(EngineContext):
 
     def _capture_salesforce(self, sobject: str) -> None:
         """SOQL on SystemModstamp (>=, ORDER BY SystemModstamp, Id) through queryAll so deletions
-        (IsDeleted = true) arrive as positive evidence in the same stream."""
+        (IsDeleted = true) arrive as positive evidence in the same stream.
+
+        Implements: TRG-1, TRG-3, TRG-6, DEL-1"""
         self._check_allocation()
         name = f"salesforce:{sobject}:SystemModstamp"
         with self.store.session() as s:

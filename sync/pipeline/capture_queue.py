@@ -15,6 +15,7 @@ from sync.pipeline.values import (
 
 class CaptureQueue(EngineContext):
     def _enqueue_hubspot(self, records: list[dict[str, Any]], cursor: int) -> int:
+        """Implements: TRG-2, TRG-7"""
         versions = {
             str(r["id"]): str(iso_to_ms(hs_props(r).get("lastmodifieddate")) or "") for r in records
         }
@@ -47,6 +48,7 @@ class CaptureQueue(EngineContext):
         return cursor
 
     def _enqueue_salesforce(self, sobject: str, records: list[dict[str, Any]], stamp: str) -> str:
+        """Implements: TRG-3, TRG-6, DEL-1"""
         versions = {r["Id"]: str(r.get("SystemModstamp")) for r in records}
         with self.store.session() as s:
             seen = self.store.seen_versions(s, "salesforce", sobject, list(versions))

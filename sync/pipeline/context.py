@@ -165,6 +165,7 @@ class EngineContext:
         return self._schema
 
     def _inclusion_list_id(self) -> str | None:
+        """Implements: INC-1"""
         name = self.object_settings.inclusion_list
         if not name:
             return None
@@ -196,7 +197,9 @@ class EngineContext:
         self._owners = None
 
     def _note_mapping_times(self, schema: Schema) -> None:
-        """When each mapping was first active (RULE-9: changes after that moment sync)."""
+        """When each mapping was first active (RULE-9: changes after that moment sync).
+
+        Implements: RULE-9"""
         with self.store.session() as s:
             seen = self.store.get_flag(s, "mapping_first_seen") or {}
             # keyed with the rule: switching "don't sync" to a syncing rule is a new mapping

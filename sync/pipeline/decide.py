@@ -240,7 +240,9 @@ class DecideStage(EngineContext):
         that field's own change time in HubSpot (its property history) with Salesforce's record time
         (SystemModstamp: Salesforce keeps no per-field time without field history tracking). Until
         here every field carries the HubSpot record's lastmodifieddate, which an edit of any other
-        property moves. Only such conflicts cost a read: one batch read per 100 records."""
+        property moves. Only such conflicts cost a read: one batch read per 100 records.
+
+        Implements: RULE-3"""
         need: dict[str, set[str]] = {}
         for p, _obj, states, baseline, *_ in prepared:
             for am, fs in states:

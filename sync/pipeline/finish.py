@@ -31,10 +31,15 @@ class FinishStage(EngineContext):
                 s.execute(insert(Decision.__table__), decisions)  # one executemany, not an ORM object per record
             self._clear_done(s, pairs, items, drop, ok_ids, failed_queue)
         for p in pairs:
-            if p.link is not None and not p.failed and p.outcome not in ("skipped", "unlinked"):
-                # later chunks of this drain re-read these records instead of trusting a payload
-                # captured before this write (see RunStage._stale_payload)
-                self._touched[p.link.hs_id] = self._touched[p.link.sf_id] = now
+            # Later chunks of this drain re-read the records written here instead of trusting a
+            # payload captured before the write (RunStage._stale_payload). Only the side written:
+            # echoes and unchanged pairs cost no extra read.
+            if p.link is None or p.failed:
+                continue
+            if "written_to_salesforce" in p.detail:
+                self._touched[p.link.sf_id] = now
+            if "written_to_hubspot" in p.detail or p.outcome == "created_in_hubspot":
+                self._touched[p.link.hs_id] = now
         self._report.processed += len(pairs)
 
     def _merge_links(self, s: Any, pairs: list[Pair], now: float) -> tuple[list[int], list[Link]]:
@@ -155,6 +160,7 @@ class FinishStage(EngineContext):
             )
 
     def _record_error(self, s: Any, p: Pair, now: float, interval: int, max_attempts: int) -> None:
+        """Implements: ERR-7, LIM-4"""
         err = p.detail["error"]
         row = s.scalar(
             select(SyncError).where(SyncError.system == err["system"], SyncError.record_id == err["record"])

@@ -34,7 +34,9 @@ class GateStage(EngineContext):
     def _skip_echoes(self, pairs: list[Pair], schema: Schema) -> None:
         """Echo suppression before any read of the other side: a linked record whose mapped values
         all equal their last-synced values changed nothing we sync (our own write, or an unmapped
-        field: TRG-4). A field never synced counts as unchanged while blank."""
+        field: TRG-4). A field never synced counts as unchanged while blank.
+
+        Implements: TRG-4"""
         for p in pairs:
             if p.link is None or p.outcome or (p.hs is None) == (p.sf is None):
                 continue
@@ -143,7 +145,9 @@ class GateStage(EngineContext):
             self._report.deleted_in_hubspot += len(to_archive)
 
     def _gate(self, pairs: list[Pair], members: set[str], list_id: str | None) -> None:
-        """Eligibility: INC-2/3/9 (both directions, A1), CON-4 (no email), CON-1 (SF create setting)."""
+        """Eligibility: INC-2/3/9 (both directions, A1), CON-4 (no email), CON-1 (SF create setting).
+
+        Implements: INC-2, INC-3, INC-9, CON-1, CON-4, DEL-2"""
         c = self.object_settings
         for p in pairs:
             if p.outcome:

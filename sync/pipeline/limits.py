@@ -22,6 +22,7 @@ RETRY_CALLS_WITHOUT_ALLOCATION = 5000
 
 class LimitsStage(EngineContext):
     def _blocked(self) -> str | None:
+        """Implements: SET-5, SUS-1, SUS-4"""
         if not self.settings.integration_enabled:
             return "SET-5: integration is switched off"
         if not self.object_settings.enabled:
@@ -43,6 +44,7 @@ class LimitsStage(EngineContext):
         return None
 
     def _check_allocation(self) -> None:
+        """Implements: LIM-1"""
         alloc = self.settings.api.allocation
         if alloc is not None and self.store.calls_since("salesforce", self._ts() - DAY) >= alloc:
             raise AllocationExhausted(
@@ -50,11 +52,13 @@ class LimitsStage(EngineContext):
             )
 
     def _retries_allowed(self) -> bool:
+        """Implements: LIM-4"""
         used = self.store.calls_since("salesforce", self._ts() - DAY)
         alloc = self.settings.api.allocation
         return used <= (alloc * RETRY_SHARE if alloc else RETRY_CALLS_WITHOUT_ALLOCATION)
 
     def _suspend(self, exc: SuspensionError) -> None:
+        """Implements: SUS-1, SUS-4"""
         auto = exc.reason.startswith(("SUS-1", "SUS-4"))
         with self.store.session() as s:
             self.store.set_flag(
@@ -70,13 +74,17 @@ class LimitsStage(EngineContext):
             )
 
     def clear_suspension(self) -> None:
-        """SUS-4: the admin's Clear Suspension button."""
+        """SUS-4: the admin's Clear Suspension button.
+
+        Implements: SUS-4"""
         with self.store.session() as s:
             self.store.set_flag(s, "suspension", None)
             self.store.set_flag(s, "hubspot_paused", None)
 
     def _guard(self, fn: Callable[[], None]) -> None:
-        """Run one stage; stop the cycle (not the process) on suspension, limits or exhausted retries."""
+        """Run one stage; stop the cycle (not the process) on suspension, limits or exhausted retries.
+
+        Implements: SUS-1, SUS-4, LIM-1, LIM-2"""
         if self._report.stopped:
             return
         if self._stop.is_set():

@@ -44,7 +44,9 @@ class MatchStage(EngineContext):
             self._link_or_create_in_hubspot(sf_new, schema)
 
     def _find_in_salesforce(self, emails: list[str], schema: Schema) -> dict[str, tuple[str, dict[str, Any]]]:
-        """CON-5/6/8: match only by email; first (oldest) record wins; Contacts and unconverted Leads."""
+        """CON-5/6/8: match only by email; first (oldest) record wins; Contacts and unconverted Leads.
+
+        Implements: CON-5, CON-6, CON-8"""
         found: dict[str, tuple[str, dict[str, Any]]] = {}
         candidates: list[tuple[str, str, dict[str, Any]]] = []
         for obj in self.object_type.sf_objects:
@@ -81,6 +83,7 @@ class MatchStage(EngineContext):
         return found
 
     def _link_or_create_in_salesforce(self, pairs: list[Pair], schema: Schema) -> None:
+        """Implements: CON-2, CON-6, CON-8"""
         emails = sorted({self.object_type.hs_key(p.hs) for p in pairs if p.hs and self.object_type.hs_key(p.hs)})  # type: ignore[misc]
         found = self._find_in_salesforce(emails, schema)
         to_create: dict[str, list[Pair]] = {o: [] for o in self.object_type.sf_objects}
@@ -102,6 +105,7 @@ class MatchStage(EngineContext):
                 self._create_in_salesforce(obj, group, schema)
 
     def _create_in_salesforce(self, obj: str, group: list[Pair], schema: Schema) -> None:
+        """Implements: CON-2, OWN-3"""
         bodies: list[dict[str, Any]] = []
         written: list[dict[str, str | None]] = []
         for p in group:
@@ -244,18 +248,32 @@ class MatchStage(EngineContext):
             p.detail["matched"] = "CON-5: existing HubSpot contact with this email linked"
             self._report.linked_existing += 1
             if self._list_id and str(rec["id"]) not in self._members:
-                # INC-7: deduplicated onto an existing contact outside the list: like a contact
-                # created outside it, this first sync happens (values and the Salesforce ID
-                # properties); later updates wait until the contact joins the list (gate).
-                p.link.outside_list_created = True
-                p.detail["outside_list"] = (
-                    "INC-7: linked by email outside the inclusion list; synced once, then held until it joins"
-                )
+                self._outside_list_match(p)
         if creates:
             self._create_in_hubspot(creates, schema, email_only=False)
 
+    def _outside_list_match(self, p: Pair) -> None:
+        """A Salesforce record matched by key to an existing HubSpot record outside the inclusion
+        list. INC-7 covers a record *created* in Salesforce: like a contact created outside the
+        list, it is deduplicated onto the existing one and this first sync happens (values both
+        ways and the Salesforce ID property), then later updates wait until it joins the list (the
+        gate). A change of an older Salesforce record (TRG-3) only links: nothing syncs (INC-3).
+
+        Implements: INC-7, INC-3"""
+        if "TRG-6" in p.trigger and p.link is not None:
+            p.link.outside_list_created = True
+            p.detail["outside_list"] = (
+                "INC-7: new Salesforce record linked by email outside the inclusion list; synced once, "
+                "then held until the contact joins"
+            )
+            return
+        p.outcome = "skipped"
+        p.detail["reason"] = "INC-3/INC-7: linked by email; contact is outside the inclusion list, so no values sync"
+
     def _newest_per_key(self, pairs: list[Pair]) -> dict[str, Pair]:
-        """CON-11: several Salesforce duplicates of one key in a batch: the newest goes on."""
+        """CON-11: several Salesforce duplicates of one key in a batch: the newest goes on.
+
+        Implements: CON-11"""
         seen: dict[str, Pair] = {}
         for p in pairs:
             key = self.object_type.sf_key(p.sf)  # type: ignore[arg-type]
@@ -270,7 +288,9 @@ class MatchStage(EngineContext):
         return seen
 
     def _follow_newest_duplicate(self, p: Pair, rec: dict[str, Any], other: Link) -> None:
-        """CON-7: later syncs follow the most recently updated duplicate (the link moves to it)."""
+        """CON-7: later syncs follow the most recently updated duplicate (the link moves to it).
+
+        Implements: CON-7, CON-11"""
         if (parse_sf_datetime(other.sf_modstamp) or datetime.min.replace(tzinfo=UTC)) > sf_stamp(p.sf):
             p.outcome = "skipped"
             p.detail["reason"] = f"CON-11: HubSpot contact {rec['id']} follows {other.sf_id}"

@@ -14,7 +14,9 @@ from sync.state.models import Decision, Membership, QueueItem
 
 class MembershipCapture(EngineContext):
     def _capture_memberships(self, baseline: bool = False) -> None:
-        """INC-5/INC-9: joins and leaves of the inclusion list, by diffing its membership."""
+        """INC-5/INC-9: joins and leaves of the inclusion list, by diffing its membership.
+
+        Implements: INC-4, INC-5, INC-9"""
         list_id = self._inclusion_list_id()
         if not list_id:
             return
@@ -51,7 +53,9 @@ class MembershipCapture(EngineContext):
         """Outside a poll cycle the stored membership can be minutes old, and a webhook change of a
         contact that just joined (or left) the list must be gated on where it is now (INC-2/3/9).
         A few records: ask for each record's lists. Many: diff the whole list, which costs a page per
-        250 members and also queues any other joins (INC-5)."""
+        250 members and also queues any other joins (INC-5).
+
+        Implements: INC-2, INC-3, INC-9"""
         ids = sorted({i.record_id for i in items if i.system == "hubspot"})
         if not ids:
             return
@@ -72,6 +76,7 @@ class MembershipCapture(EngineContext):
             self._log_left_list(s, sorted(left))
 
     def _log_left_list(self, s: Any, hs_ids: list[str]) -> None:
+        """Implements: INC-9"""
         for hs_id in hs_ids:
             s.add(
                 Decision(

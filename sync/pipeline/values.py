@@ -99,7 +99,9 @@ class ValuesMixin(EngineContext):
 
     @staticmethod
     def _hs_value(am: ActiveMapping, rec: dict[str, Any]) -> str | None:
-        """A HubSpot value in Salesforce terms (picklist options matched by value or label)."""
+        """A HubSpot value in Salesforce terms (picklist options matched by value or label).
+
+        Implements: RULE-14"""
         value = am.hs_to_sf(canonical(hs_props(rec).get(am.mapping.hubspot), am.sf_type))
         if value is None and am.sf_type == "boolean":
             return "false"  # a Salesforce checkbox is never null: an empty HubSpot checkbox means false
@@ -125,7 +127,9 @@ class ValuesMixin(EngineContext):
 
     def _owner_maps(self) -> tuple[dict[str, str], dict[str, str], set[str]]:
         """(HubSpot owner id -> SF user id, SF user id -> HubSpot owner id, active SF user ids).
-        OWN-2: to Salesforce only when an *active* user matches by name and email."""
+        OWN-2: to Salesforce only when an *active* user matches by name and email.
+
+        Implements: OWN-2, OWN-3"""
         if self._owners is None:
             try:
                 owners = self.hubspot.owners()

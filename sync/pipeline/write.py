@@ -27,6 +27,7 @@ class WriteStage(EngineContext):
     def _update_salesforce(
         self, obj: str, ups: list[tuple[Pair, dict[str, Any], dict[str, str | None]]]
     ) -> None:
+        """Implements: ERR-5, ERR-7"""
         try:
             results = self.salesforce.update_records(
                 obj, [{"id": p.link.sf_id, **body} for p, body, _ in ups]
@@ -68,6 +69,7 @@ class WriteStage(EngineContext):
             s.execute(insert(ExpectedEcho.__table__), rows)
 
     def _update_hubspot(self, ups: list[tuple[Pair, dict[str, str], dict[str, str | None]]]) -> None:
+        """Implements: DEL-2, ERR-7"""
         parts = [ups[start : start + 100] for start in range(0, len(ups), 100)]
         self._expect_echoes({str(p.link.hs_id): props for p, props, _ in ups})  # type: ignore[union-attr]
 
