@@ -50,7 +50,9 @@ class GateStage(EngineContext):
                     if am.mapping.is_owner:
                         v = self._hs_owner_to_sf(v) or v
                 else:
-                    if p.sf is not None and (p.sf.get("IsDeleted") or p.sf.get("IsConverted")):
+                    if p.sf is not None and (
+                        p.sf.get("IsDeleted") or self.object_type.read_only(p.link.sf_object, p.sf)
+                    ):
                         changed = True
                         break
                     v = self._sf_value(am, p.sf)  # type: ignore[arg-type]
