@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sync.schema import ObjectNames
+
 if TYPE_CHECKING:
     from sync.pipeline.pair import Pair
     from sync.schema import Schema
@@ -47,6 +49,8 @@ class ObjectType:
     sf_read_only: Callable[[str, dict[str, Any]], bool] | None = None  # a record never written to
     sf_specials: SpecialStep | None = None  # e.g. lead conversion (gate stage)
     creates_from_salesforce: Callable[[ObjectSettings, str], bool] | None = None  # CON-1 per sObject
+    # What the schema stage names in reads and error messages for this pair.
+    schema_names: ObjectNames = field(default_factory=ObjectNames)
 
     @property
     def placeholders(self) -> dict[str, str]:

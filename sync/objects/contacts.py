@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from sync.errors import Category
 from sync.objects.base import ObjectType
-from sync.schema import LINK_PROPERTIES, SF_OBJECTS, Schema
+from sync.schema import ObjectNames, Schema
 from sync.settings import CreateAs, FromSalesforce, ObjectSettings, Settings
 from sync.state.models import Link
 
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 # Lead required fields on create when HubSpot has no value (assumption: HubSpot's connector fills
 # placeholders rather than failing the create; the values are what the connector is known to send).
 LEAD_PLACEHOLDERS = {"LastName": "[[Unknown]]", "Company": "[not provided]"}
+SF_OBJECTS = ("Lead", "Contact")
+# CON-12: HubSpot properties that record the link (written when they exist in the portal).
+LINK_PROPERTIES = {"Lead": "salesforceleadid", "Contact": "salesforcecontactid"}
 
 
 def _email(value: Any) -> str | None:
@@ -115,4 +118,12 @@ CONTACTS = ObjectType(
     sf_read_only=_read_only,
     sf_specials=lead_conversion,
     creates_from_salesforce=_creates_from_salesforce,
+    schema_names=ObjectNames(
+        section="contacts",
+        hs_label="contact",
+        hs_key_property="email",
+        sf_key_field="Email",
+        link_properties=LINK_PROPERTIES,
+        sf_optional_fields=("IsConverted", "ConvertedContactId"),
+    ),
 )

@@ -161,7 +161,9 @@ class EngineContext:
             self.progress("reading HubSpot properties and Salesforce describe")
             props = self.hubspot.properties(self.object_type.hs_object)
             describes = {obj: self.salesforce.describe(obj) for obj in self.object_type.sf_objects}
-            self._schema = build_schema(self.object_settings.mappings, props, describes)
+            self._schema = build_schema(
+                self.object_settings.mappings, props, describes, self.object_type.schema_names
+            )
         return self._schema
 
     def _inclusion_list_id(self) -> str | None:
