@@ -14,6 +14,7 @@ from simulator.hubspot.auth import TokenStore
 from simulator.hubspot.events import ChangeEvent
 from simulator.hubspot.lists import ListStore
 from simulator.hubspot.owners import OwnerStore
+from simulator.hubspot.pipelines import PipelineStore
 from simulator.hubspot.properties import PropertyCatalog
 from simulator.hubspot.ratelimit import RateLimiter
 from simulator.hubspot.records import RecordStore
@@ -33,6 +34,7 @@ class HubSpotBackend:
         # Order matters: later components may subscribe to / read from earlier ones.
         self.properties = PropertyCatalog(self)
         self.records = RecordStore(self)
+        self.pipelines = PipelineStore(self)  # after records: it resolves types and sets property options
         self.associations = AssociationStore(self)
         self.owners = OwnerStore(self)
         self.lists = ListStore(self)
@@ -59,7 +61,7 @@ class HubSpotBackend:
         self.webhooks.on_clock_advanced()
 
     # --- snapshots ----------------------------------------------------------------------------------
-    COMPONENTS = ("properties", "records", "associations", "owners", "lists", "webhooks", "tokens", "ratelimit")
+    COMPONENTS = ("properties", "pipelines", "records", "associations", "owners", "lists", "webhooks", "tokens", "ratelimit")
 
     def dump(self) -> dict[str, Any]:
         return {name: getattr(self, name).dump() for name in self.COMPONENTS}
