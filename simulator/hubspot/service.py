@@ -7,7 +7,7 @@ from typing import Any
 from simulator.core.errors import ApiError
 from simulator.core.service import Ctx, Route, Service
 from simulator.hubspot import errors
-from simulator.hubspot.api import lists, oauth, owners, webhooks
+from simulator.hubspot.api import lists, oauth, owners, seed, webhooks
 from simulator.hubspot.auth import APP_ID
 from simulator.hubspot.models import HubSpotBackend
 from simulator.hubspot.ratelimit import rate_limit_error
@@ -59,8 +59,14 @@ class HubSpotService(Service):
 
     def admin_routes(self) -> list[Route]:
         """Mounted under /_hubforce/hubspot/ (no auth): OAuth codes and expiry, owners, webhook
-        subscriptions / flush / deliveries, list processing delay."""
-        return [*oauth.ADMIN_ROUTES, *owners.ADMIN_ROUTES, *webhooks.ADMIN_ROUTES, *lists.ADMIN_ROUTES]
+        subscriptions / flush / deliveries, list processing delay, seeding records and associations."""
+        return [
+            *oauth.ADMIN_ROUTES,
+            *owners.ADMIN_ROUTES,
+            *webhooks.ADMIN_ROUTES,
+            *lists.ADMIN_ROUTES,
+            *seed.ADMIN_ROUTES,
+        ]
 
     def error(self, status: int, message: str) -> ApiError:
         return errors.generic(status, message)
