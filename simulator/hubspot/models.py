@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.hubspot.associations import AssociationStore
 from simulator.hubspot.auth import TokenStore
+from simulator.hubspot.autocompany import CompanyAutoAssociator
 from simulator.hubspot.events import ChangeEvent
 from simulator.hubspot.lists import ListStore
 from simulator.hubspot.owners import OwnerStore
@@ -41,6 +42,9 @@ class HubSpotBackend:
         self.webhooks = WebhookDispatcher(self)
         self.tokens = TokenStore(self)
         self.ratelimit = RateLimiter(self)
+        # Last listener: a contact's own email event reaches lists and webhooks before the company
+        # this creates does.
+        self.autocompany = CompanyAutoAssociator(self)
 
     # --- shared helpers ---------------------------------------------------------------------------
     @property

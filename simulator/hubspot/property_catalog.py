@@ -277,6 +277,7 @@ PROPERTIES: dict[str, list[Spec]] = {
         ("annualrevenue", "Annual Revenue", "number", "number", "companyinformation", {}),
         ("description", "Description", "string", "textarea", "companyinformation", {}),
         ("hubspot_owner_id", "Company owner", "enumeration", "select", "companyinformation", OWNER),
+        ("hs_object_source", "Record source", "string", "text", "companyinformation", RO),
         *_salesforce_sync(_sf_text("salesforceaccountid", "Salesforce Account ID")),
     ],
     "deals": [
