@@ -29,6 +29,7 @@ from hubspot.crm.deals.exceptions import ApiException as DealApiException
 from hubspot.crm.lists.models import ListCreateRequest
 from hubspot.crm.pipelines import PipelineInput, PipelineStageInput
 
+from simulator.hubspot.errors import HubSpotError
 from simulator.hubspot.webhooks import DEFAULT_APP_ID
 
 TARGET = "https://receiver.example.test/companies"
@@ -221,3 +222,14 @@ def test_company_and_deal_changes_reach_the_webhook_receiver(hs: Client, sandbox
         ("deal.propertyChange", int(d), "qualifiedtobuy"),
         ("deal.propertyChange", int(d), "closedwon"),
     ]
+
+
+def test_company_and_deal_subscription_types(sandbox: Any) -> None:
+    hooks = sandbox.backend("hubspot").webhooks
+    for event_type in ("company.merge", "company.associationChange", "deal.restore", "deal.merge"):
+        hooks.create_subscription(DEFAULT_APP_ID, event_type)
+    # GDPR deletion is a contacts-only API, so HubSpot has no such subscription for companies or deals.
+    for event_type in ("company.privacyDeletion", "deal.privacyDeletion"):
+        with pytest.raises(HubSpotError) as exc:
+            hooks.create_subscription(DEFAULT_APP_ID, event_type)
+        assert exc.value.status == 400 and "contact.privacyDeletion" in exc.value.message
