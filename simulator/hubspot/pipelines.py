@@ -47,6 +47,9 @@ DEAL_PROBABILITIES: dict[str, str] = {
 }
 TICKET_STATES: dict[str, str] = {"1": "OPEN", "2": "OPEN", "3": "OPEN", "4": "CLOSED"}
 MAX_STAGES = 100  # "Pipelines may have up to 100 stages" (pipelines API docs)
+# Pipelines per object type by the portal's tier (setting `tier`; HubSpot's product and services
+# catalog: Sales/Service Hub Starter 2, Professional 15, Enterprise 100).
+PIPELINE_LIMITS: dict[str, int] = {"starter": 2, "professional": 15, "enterprise": 100}
 WRITE_PERMISSIONS = "CRM_PERMISSIONS_ENFORCEMENT"  # what HubSpot shows on ordinary stages
 DERIVED_DEAL_PROPS = ("hs_deal_stage_probability", "hs_is_closed", "hs_is_closed_won")
 
@@ -173,6 +176,11 @@ class PipelineStore:
     def create(self, object_type: str, body: Any) -> Pipeline:
         label, order, stage_inputs = self._pipeline_input(object_type, body)
         self._check_label_free(object_type, label)
+        tier = self.backend.settings.get("tier", "professional")
+        limit = PIPELINE_LIMITS.get(tier, PIPELINE_LIMITS["professional"])
+        if len(self.live(object_type)) >= limit:
+            # Assumed wording; the limit itself is the tier's.
+            raise validation(f"This portal ({tier}) has reached its limit of {limit} {object_type} pipelines")
         now = self.backend.now_ms()
         pipeline = Pipeline(self._new_id(), label, order, now, now)
         for stage in self._new_stages(object_type, stage_inputs, now):

@@ -171,3 +171,13 @@ def test_property_options_follow_the_pipelines(hs: Client) -> None:
     assert options("dealstage")[-2:] == [s.id for s in made.stages]
     hs.crm.pipelines.pipelines_api.archive("deals", made.id)
     assert options("pipeline") == ["default"] and made.stages[0].id not in options("dealstage")
+
+
+def test_the_tier_limits_the_number_of_pipelines(hs: Client, sandbox: Any) -> None:
+    sandbox.update_settings("hubspot", {"tier": "starter"})
+    renewals(hs)  # the default pipeline and this one: Starter's two
+    with pytest.raises(ApiException) as exc:
+        renewals(hs, "Salesforce - Third")
+    assert exc.value.status == 400 and "limit of 2 deals pipelines" in error_of(exc)["message"]
+    sandbox.update_settings("hubspot", {"tier": "professional"})
+    assert renewals(hs, "Salesforce - Third").label == "Salesforce - Third"
