@@ -312,6 +312,9 @@ class PipelineStore:
         if current is not None and pprop not in values and sprop not in values:
             return values
         out = dict(values)
+        if out.get(pprop) == "":
+            # Assumed: a record in a pipeline cannot leave every pipeline (the UI offers no "none").
+            raise property_values_error([(pprop, "INVALID_OPTION", f"{pprop} cannot be cleared")])
         pipeline_id = out.get(pprop) or (current or {}).get(pprop)
         if not pipeline_id:
             default = self.default_pipeline(object_type)

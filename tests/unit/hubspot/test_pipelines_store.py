@@ -79,3 +79,13 @@ def test_metadata_validation(sandbox: Sandbox) -> None:
         store.create("tickets", bad)
     assert "OPEN or CLOSED" in exc.value.message
     assert [p.label for p in store.live("deals")] == ["Sales Pipeline"]
+
+
+def test_the_pipeline_cannot_be_cleared(sandbox: Sandbox) -> None:
+    records = sandbox.backend("hubspot").records
+    deal = records.create("deals", {"dealname": "D"})
+    assert deal.properties["pipeline"] == "default" and "dealstage" not in deal.properties
+    with pytest.raises(HubSpotError) as exc:
+        records.update(deal, {"pipeline": ""})
+    assert exc.value.body["errors"][0]["context"] == {"propertyName": ["pipeline"]}
+    assert deal.properties["pipeline"] == "default"
