@@ -13,6 +13,7 @@ from hubspot import Client
 from hubspot.crm.companies import (
     BatchInputSimplePublicObjectBatchInput,
     BatchInputSimplePublicObjectBatchInputForCreate,
+    BatchInputSimplePublicObjectBatchInputUpsert,
     BatchInputSimplePublicObjectId,
     BatchReadInputSimplePublicObjectId,
     PublicMergeInput,
@@ -28,6 +29,7 @@ from hubspot.crm.deals import SimplePublicObjectInputForCreate as DealCreate
 from hubspot.crm.deals.exceptions import ApiException as DealApiException
 from hubspot.crm.lists.models import ListCreateRequest
 from hubspot.crm.pipelines import PipelineInput, PipelineStageInput
+from hubspot.crm.properties import PropertyCreate
 
 from simulator.hubspot.errors import HubSpotError
 from simulator.hubspot.webhooks import DEFAULT_APP_ID
@@ -233,3 +235,34 @@ def test_company_and_deal_subscription_types(sandbox: Any) -> None:
         with pytest.raises(HubSpotError) as exc:
             hooks.create_subscription(DEFAULT_APP_ID, event_type)
         assert exc.value.status == 400 and "contact.privacyDeletion" in exc.value.message
+
+
+@pytest.mark.parametrize("object_type", ["companies", "deals"])
+def test_batch_upsert_by_a_unique_custom_property(hs: Client, object_type: str) -> None:
+    """Neither type has a unique default property (a company's domain is not unique), so upsert needs
+    one the portal creates with hasUniqueValue, as an integration creates its external-id property."""
+    hs.crm.properties.core_api.create(
+        object_type,
+        PropertyCreate(
+            name="erp_id", label="ERP id", type="string", field_type="text",
+            group_name="companyinformation" if object_type == "companies" else "dealinformation",
+            has_unique_value=True,
+        ),
+    )
+    api = getattr(hs.crm, object_type).batch_api
+    name = "name" if object_type == "companies" else "dealname"
+    first = api.upsert(BatchInputSimplePublicObjectBatchInputUpsert(
+        inputs=[{"id": "E-1", "idProperty": "erp_id", "properties": {name: "One"}}]
+    ))
+    assert [(r.new, r.properties["erp_id"], r.properties[name]) for r in first.results] == [(True, "E-1", "One")]
+    again = api.upsert(BatchInputSimplePublicObjectBatchInputUpsert(
+        inputs=[{"id": "E-1", "idProperty": "erp_id", "properties": {name: "Uno"}},
+                {"id": "E-2", "idProperty": "erp_id", "properties": {name: "Two"}}]
+    ))
+    assert sorted((r.new, r.properties[name]) for r in again.results) == [(False, "Uno"), (True, "Two")]
+    assert {r.id for r in again.results if not r.new} == {first.results[0].id}
+    with pytest.raises((CompanyApiException, DealApiException)) as exc:  # the unique value is taken
+        getattr(hs.crm, object_type).basic_api.create(
+            SimplePublicObjectInputForCreate(properties={name: "Dup", "erp_id": "E-2"})
+        )
+    assert exc.value.status == 409 and json.loads(exc.value.body)["category"] == "CONFLICT"
