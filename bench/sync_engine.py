@@ -143,6 +143,7 @@ class Served:
                 str(self.hs_port),
                 "--salesforce-port",
                 str(self.sf_port),
+                "--no-ui",  # another run (or `make serve`) may hold the UI's port
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
