@@ -490,6 +490,7 @@ def _phases(srv: Served, config: Path, contacts: int, limits: Limits) -> list[st
 def run(contacts: int, limits: Limits) -> int:
     print(f"== Sync engine (python -m bench sync_engine): {contacts:,} contacts, fakes over loopback")
     print(f"   limits: {limits.label()}")
+    load = os.getloadavg()[0]  # the machine may be shared: every figure below is under this load
     srv = Served()
     with tempfile.TemporaryDirectory(prefix="hubforce-bench-") as tmp:
         try:
@@ -500,6 +501,7 @@ def run(contacts: int, limits: Limits) -> int:
             failures = _phases(srv, config, contacts, limits)
         finally:
             srv.stop()
+    print(f"   machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end (started at {load:.1f})")
     for f in failures:
         print(f"  NOT MET: {f}")
     return 1 if failures else 0
