@@ -142,3 +142,16 @@ def test_paced_session_classifies_by_path_and_passes_attributes_through() -> Non
     assert c.slept == [pytest.approx(1.0)]
     assert s.headers == {"User-Agent": "x"}
     assert len(inner.calls) == 6
+
+
+def test_a_clock_set_back_does_not_stall_the_engine_for_the_jump() -> None:
+    c = FakeClock()
+    p = HubSpotPacer(c.now, c.sleep)
+    for _ in range(10):
+        call(p)
+    c.t -= 86_400.0  # a test sets its virtual clock a day back
+    for _ in range(10):
+        call(p)
+    assert c.slept == [] or max(c.slept) <= 10.0
+    call(p)
+    assert c.slept == [pytest.approx(10.0)]  # and the window still holds after the jump
