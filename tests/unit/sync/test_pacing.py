@@ -155,3 +155,18 @@ def test_a_clock_set_back_does_not_stall_the_engine_for_the_jump() -> None:
     assert c.slept == [] or max(c.slept) <= 10.0
     call(p)
     assert c.slept == [pytest.approx(10.0)]  # and the window still holds after the jump
+
+
+def test_api_pacing_setting(tmp_path: Any) -> None:
+    from sync.engine import SyncEngine
+    from sync.settings import Settings, SettingsError
+
+    base = {"hubspot": {"token": "t"}, "salesforce": {"url": "https://x.my.salesforce.com", "session_id": "s"}}
+    on = SyncEngine(Settings.from_dict(base), state_url=f"sqlite:///{tmp_path}/a.db")
+    assert isinstance(on.hubspot.pacer, HubSpotPacer) and on.settings.api.pacing is True
+    off = SyncEngine(Settings.from_dict({**base, "api": {"pacing": False}}), state_url=f"sqlite:///{tmp_path}/b.db")
+    assert off.hubspot.pacer is None
+    with pytest.raises(SettingsError, match="api.pacing: expected true or false"):
+        Settings.from_dict({**base, "api": {"pacing": "sometimes"}})
+    on.close()
+    off.close()
