@@ -100,3 +100,16 @@ class AuthError(SyncHttpError):
 
 class AllocationExhausted(Exception):
     """LIM-1: the Salesforce API allocation for the last 24 hours is used up."""
+
+
+class RecordNotFound(LookupError):
+    """A record the user named (HubSpot id, Salesforce id or email) exists on neither side: not a
+    settings problem, its own kind of error (the CLI's exit code 6, the UI's 404)."""
+
+    def __init__(self, record: str, message: str) -> None:
+        super().__init__(message)
+        self.record = record
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message

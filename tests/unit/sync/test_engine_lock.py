@@ -70,9 +70,9 @@ def test_cli_refuses_a_second_engine_with_one_line(
         f"hubspot: {{token: t}}\nsalesforce: {{url: {SF}, session_id: s}}\nstate_url: sqlite:///{db}\n"
     )
     with engine_lock(f"sqlite:///{db}"):
-        assert run(["run", "--config", str(cfg), "--once", "--quiet"]) == 6
+        assert run(["run", "--config", str(cfg), "--once", "--quiet"]) == 7
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "another sync engine is already running" in err
-        assert run(["resync-errors", "--config", str(cfg), "--quiet"]) == 6
+        assert run(["resync-errors", "--config", str(cfg), "--quiet"]) == 7
     capsys.readouterr()
     assert run(["run", "--config", str(cfg), "--once", "--quiet"]) == 0
