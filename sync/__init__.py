@@ -42,6 +42,10 @@ parallel; 1 keeps the request order (and so the fakes' generated ids) determinis
 The engine is one pipeline of stages (sync/pipeline/: capture -> gate -> match -> decide -> write ->
 finish) over an object-type descriptor (sync/objects/); see README "The engine: one pipeline".
 
+Settings `api.pacing` (default true): every HubSpot call waits for a free slot of the limits the
+answers announce (sync/clients/pacing.py), through `sleep` on the engine's clock (`now`).
+`sync.state.lock.engine_lock(url)` is the one-engine-per-state-database lock the CLI holds.
+
 A new SyncEngine over the same state URL continues where the last one stopped (cursors, queue,
 links and intents are all in the state database). Pure rule decisions live in `sync.rules`
 (`decide_field`, `decide_pair`), usable without any I/O. Property tests of the whole engine under

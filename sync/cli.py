@@ -13,6 +13,7 @@ from typing import Any
 
 from sync.errors import AuthError, RecordNotFound, SyncHttpError
 from sync.settings import Settings, SettingsError
+from sync.state.lock import EngineBusy, engine_lock
 
 
 def register(subparsers: Any) -> None:
@@ -105,6 +106,9 @@ def _guarded(fn: Any) -> Any:
         except RecordNotFound as exc:
             print(f"hubforce sync: record not found: {exc}", file=sys.stderr)
             return 6
+        except EngineBusy as exc:
+            print(f"hubforce sync: {exc}", file=sys.stderr)
+            return 7
         except AuthError as exc:
             print(f"hubforce sync: authentication failed: {exc}", file=sys.stderr)
             return 3
@@ -135,6 +139,11 @@ def _print_report(rep: Any) -> int:
 @_guarded
 def _run(args: argparse.Namespace) -> int:
     eng = _engine(args)
+    with engine_lock(eng.store.url):  # before any call: a second engine must not even validate
+        return _run_locked(eng, args)
+
+
+def _run_locked(eng: Any, args: argparse.Namespace) -> int:
     eng.validate()
     server = None
     hooks = eng.settings.hubspot.webhooks
@@ -260,22 +269,30 @@ def _status(args: argparse.Namespace) -> int:
 
 @_guarded
 def _resync_list(args: argparse.Namespace) -> int:
-    return _print_report(_engine(args).resync_list(args.list))
+    eng = _engine(args)
+    with engine_lock(eng.store.url):
+        return _print_report(eng.resync_list(args.list))
 
 
 @_guarded
 def _resync(args: argparse.Namespace) -> int:
-    return _print_report(_engine(args).resync_record(args.record))
+    eng = _engine(args)
+    with engine_lock(eng.store.url):
+        return _print_report(eng.resync_record(args.record))
 
 
 @_guarded
 def _resync_errors(args: argparse.Namespace) -> int:
-    return _print_report(_engine(args).resync_errors(args.category))
+    eng = _engine(args)
+    with engine_lock(eng.store.url):
+        return _print_report(eng.resync_errors(args.category))
 
 
 @_guarded
 def _import(args: argparse.Namespace) -> int:
-    return _print_report(_engine(args).import_salesforce(args.object))
+    eng = _engine(args)
+    with engine_lock(eng.store.url):
+        return _print_report(eng.import_salesforce(args.object))
 
 
 @_guarded

@@ -31,6 +31,7 @@ Example (every key optional except the two connections):
     api:
       allocation: 5000                   # Salesforce calls per 24 h allotted to the sync (LIM-1); null = uncapped
       concurrency: 1                     # chunks of one batch operation in flight at once (1..8)
+      pacing: true                       # wait for HubSpot's rate-limit slots before each call (no 429s)
     poll_interval_seconds: 900           # TRG-1
     retry: {interval_seconds: 1200, max_attempts: 10}   # ERR-7 / A13
 """
@@ -123,6 +124,9 @@ class ApiSettings:
     # Chunks of one batch operation (composite saves, batch reads/updates, IN-list queries) in
     # flight at once. 1 keeps the request order fixed (deterministic ids against the fakes).
     concurrency: int = 1
+    # Wait for a free slot of HubSpot's rate limits before each call (sync/clients/pacing.py).
+    # Off only against a sandbox whose limits are off (the engine-only benchmark).
+    pacing: bool = True
 
 
 @dataclass
@@ -420,7 +424,9 @@ def merge_mappings(raw: Any, key: str) -> list[FieldMapping]:
 
 
 def _api(r: _Reader) -> ApiSettings:
-    r.no_unknown({"allocation", "max_retries", "backoff_base_seconds", "backoff_max_seconds", "concurrency"})
+    r.no_unknown(
+        {"allocation", "max_retries", "backoff_base_seconds", "backoff_max_seconds", "concurrency", "pacing"}
+    )
     conc = r.int("concurrency", 1, minimum=1) or 1
     if conc > 8:
         raise SettingsError(f"{r.key('concurrency')}: at most 8 requests in flight, not {conc}")
@@ -430,6 +436,7 @@ def _api(r: _Reader) -> ApiSettings:
         max_retries=r.int("max_retries", 6, minimum=0) or 0,
         backoff_base_seconds=r.float("backoff_base_seconds", 1.0),
         backoff_max_seconds=r.float("backoff_max_seconds", 60.0),
+        pacing=r.bool("pacing", True),
     )
 
 

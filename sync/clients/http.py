@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import orjson
 import requests
 
+from sync.clients.pacing import Clock, PacedSession, Pacer
 from sync.errors import TransientError
 
 LedgerHook = Callable[[str, str, str, int], None]  # (system, method, path, status; 0 = no response)
@@ -27,6 +28,7 @@ class RetryingHttp:
     """One system's HTTP access. Subclasses add auth and error interpretation."""
 
     system = "http"
+    pacer_class: type[Pacer] | None = None  # the API's limit classes (sync/clients/pacing.py)
 
     def __init__(
         self,
@@ -39,8 +41,13 @@ class RetryingHttp:
         timeout: float = 30.0,
         concurrency: int = 1,
         fail_fast_connect: bool = False,
+        pacing: bool = True,
+        clock: Clock = time.time,
     ) -> None:
         self.session = session or requests.Session()
+        self.pacer = self.pacer_class(clock, sleep) if pacing and self.pacer_class else None
+        if self.pacer is not None:  # every attempt from every thread waits for its slot first
+            self.session = PacedSession(self.session, self.pacer)  # type: ignore[assignment]
         self.concurrency = max(1, concurrency)
         # Refused / unresolvable before the server ever answered: a wrong url, not an outage.
         self.fail_fast_connect = fail_fast_connect

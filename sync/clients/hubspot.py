@@ -9,6 +9,7 @@ from typing import Any
 import requests
 
 from sync.clients.http import RetryingHttp, json_or_none
+from sync.clients.pacing import HubSpotPacer
 from sync.errors import AuthError, DailyLimitReached, SyncHttpError
 
 BATCH_LIMIT = 100
@@ -19,6 +20,7 @@ MEMBERSHIP_PAGE = 250
 
 class HubSpotClient(RetryingHttp):
     system = "hubspot"
+    pacer_class = HubSpotPacer
 
     def __init__(
         self,

@@ -133,6 +133,8 @@ class EngineContext:
             "backoff_max": a.backoff_max_seconds,
             "concurrency": a.concurrency,
             "fail_fast_connect": self.fail_fast_connect,
+            "pacing": a.pacing,
+            "clock": self._ts,  # the pacing waits on the engine's clock (virtual in tests)
         }
 
     @property
