@@ -247,6 +247,7 @@ class SyncEngine:
             "backoff_max": a.backoff_max_seconds,
             "concurrency": a.concurrency,
             "fail_fast_connect": self.fail_fast_connect,
+            "on_wait": getattr(self, "on_wait", None) or self.progress,  # the CLI may set on_wait
         }
 
     @property

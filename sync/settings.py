@@ -119,7 +119,7 @@ class ApiSettings:
     allocation: int | None = None  # A11: unset = uncapped (LIM-4 then uses the 5,000-call rule)
     max_retries: int = 6
     backoff_base_seconds: float = 1.0
-    backoff_max_seconds: float = 60.0
+    backoff_max_seconds: float = 10.0
     # Chunks of one batch operation (composite saves, batch reads/updates, IN-list queries) in
     # flight at once. 1 keeps the request order fixed (deterministic ids against the fakes).
     concurrency: int = 1
@@ -429,7 +429,7 @@ def _api(r: _Reader) -> ApiSettings:
         allocation=r.int("allocation", None, minimum=1),
         max_retries=r.int("max_retries", 6, minimum=0) or 0,
         backoff_base_seconds=r.float("backoff_base_seconds", 1.0),
-        backoff_max_seconds=r.float("backoff_max_seconds", 60.0),
+        backoff_max_seconds=r.float("backoff_max_seconds", 10.0),
     )
 
 
