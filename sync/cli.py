@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Any
 
-from sync.errors import AuthError, SyncHttpError
+from sync.errors import AuthError, StateUnavailable, SyncHttpError
 from sync.settings import Settings, SettingsError
 
 
@@ -86,6 +86,9 @@ def _guarded(fn: Any) -> Any:
             return 0
         except SettingsError as exc:
             print(f"hubforce sync: settings error: {exc}", file=sys.stderr)
+            return 2
+        except StateUnavailable as exc:
+            print(f"hubforce sync: cannot open the state database: {exc}", file=sys.stderr)
             return 2
         except AuthError as exc:
             print(f"hubforce sync: authentication failed: {exc}", file=sys.stderr)

@@ -100,3 +100,7 @@ class AuthError(SyncHttpError):
 
 class AllocationExhausted(Exception):
     """LIM-1: the Salesforce API allocation for the last 24 hours is used up."""
+
+
+class StateUnavailable(Exception):
+    """The state database cannot be opened (bad URL, missing directory or database, refused login)."""

@@ -85,9 +85,8 @@ def build_schema(
     sf = {obj: {f["name"]: f for f in d.get("fields", [])} for obj, d in describes.items()}
     schema = Schema(hs, sf, {obj: [] for obj in describes})
     for i, m in enumerate(mappings):
-        key = (
-            f"contacts.mappings[{i}]" if not m.default else f"default mapping {m.hubspot} <-> {m.salesforce}"
-        )
+        entry = m.entry if m.entry is not None else i
+        key = f"contacts.mappings[{entry}]" if not m.default else f"default mapping {m.hubspot} <-> {m.salesforce}"
         prop = hs.get(m.hubspot)
         on = [obj for obj in describes if m.salesforce in sf[obj]]
         if prop is None or not on:
