@@ -71,10 +71,21 @@ def _engine(args: argparse.Namespace, network: bool = True) -> Any:
     settings = Settings.from_yaml(args.config)
     progress = None if args.quiet else (lambda msg: print(f"[sync] {msg}", file=sys.stderr, flush=True))
     eng = SyncEngine(settings, state_url=args.state, progress=progress)
+    eng.on_wait = lambda msg, seconds: _announce_wait(msg, seconds, args.quiet)
     # From the command line a wrong url or a server that is not running should say so at once,
     # not after a minute of connection retries (a running engine keeps retrying: see RetryingHttp).
     eng.fail_fast_connect = network
     return eng
+
+
+# Under --quiet a wait this long is still announced: a silent process that sleeps looks hung.
+QUIET_WAIT_SECONDS = 5.0
+
+
+def _announce_wait(message: str, seconds: float, quiet: bool) -> None:
+    """Retries after 429/5xx/no answer: say when and why the engine waits (issue 17)."""
+    if not quiet or seconds >= QUIET_WAIT_SECONDS:
+        print(f"[sync] {message}", file=sys.stderr, flush=True)
 
 
 def _guarded(fn: Any) -> Any:

@@ -247,7 +247,7 @@ class SyncEngine:
             "backoff_max": a.backoff_max_seconds,
             "concurrency": a.concurrency,
             "fail_fast_connect": self.fail_fast_connect,
-            "on_wait": getattr(self, "on_wait", None) or self.progress,  # the CLI may set on_wait
+            "on_wait": getattr(self, "on_wait", None) or (lambda msg, _s: self.progress(msg)),  # CLI sets on_wait
         }
 
     @property

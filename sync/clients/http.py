@@ -26,7 +26,7 @@ from sync.errors import SyncHttpError, TransientError
 
 LedgerHook = Callable[[str, str, str, int], None]  # (system, method, path, status; 0 = no response)
 Sleep = Callable[[float], None]
-Notice = Callable[[str], None]
+WaitNotice = Callable[[str, float], None]  # (what and why, seconds)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # A Retry-After longer than this is not slept through inside one call: the call gives up as a
@@ -71,7 +71,7 @@ class RetryingHttp:
         timeout: float = 30.0,
         concurrency: int = 1,
         fail_fast_connect: bool = False,
-        on_wait: Notice | None = None,
+        on_wait: WaitNotice | None = None,
     ) -> None:
         self.session = session or requests.Session()
         self.concurrency = max(1, concurrency)
@@ -135,7 +135,8 @@ class RetryingHttp:
             source = " (Retry-After)" if retry_after and _retry_after_seconds(retry_after) is not None else ""
             self.on_wait(
                 f"{self.system} {method} {_path(url)}: {why}; waiting {delay:g} s{source}"
-                f" before retry {attempt + 1} of {self.max_retries}"
+                f" before retry {attempt + 1} of {self.max_retries}",
+                delay,
             )
         self.sleep(delay)
 

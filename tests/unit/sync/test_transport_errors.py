@@ -52,7 +52,7 @@ def _client(rec: _Rec, **kw: object) -> RetryingHttp:
     return RetryingHttp(
         sleep=rec.sleeps.append,
         ledger=lambda *row: rec.ledger.append(int(row[3])),  # type: ignore[arg-type]
-        on_wait=rec.notices.append,
+        on_wait=lambda msg, _s: rec.notices.append(msg),
         **kw,  # type: ignore[arg-type]
     )
 
