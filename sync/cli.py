@@ -147,7 +147,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _receiver_server(eng: Any) -> Any:
-    from sync.webhooks import ReceiverServer
+    from sync.webhook_server import ReceiverServer
 
     hooks = eng.settings.hubspot.webhooks
     try:
