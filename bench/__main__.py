@@ -1,15 +1,17 @@
-"""`python -m bench [NAME ...]`: run the benchmarks and print their figures."""
+"""`python -m bench [NAME ...]`: run the benchmarks and print their figures. Exits 1 when a
+benchmark that checks its target (its main() returns non-zero) missed it."""
 
 from __future__ import annotations
 
 import importlib
 import sys
 
-BENCHES = ("hubspot_fake", "salesforce_fake", "sync_engine", "scenario_suite")
+BENCHES = ("hubspot_fake", "salesforce_fake", "sync_engine", "scenario_suite", "parallel_clients")
 
 
 def main(argv: list[str]) -> int:
     names = argv or list(BENCHES)
+    missed: list[str] = []
     for name in names:
         if name not in BENCHES:
             print(f"unknown benchmark {name!r}; known: {', '.join(BENCHES)}", file=sys.stderr)
@@ -19,7 +21,11 @@ def main(argv: list[str]) -> int:
         except ModuleNotFoundError as exc:
             print(f"== {name}: not available ({exc})")
             continue
-        module.main()
+        if module.main():
+            missed.append(name)
+    if missed:
+        print(f"bench: target missed in {', '.join(missed)}", file=sys.stderr)
+        return 1
     return 0
 
 
