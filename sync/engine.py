@@ -176,8 +176,10 @@ class SyncEngine:
         now: Callable[[], datetime] | None = None,
         progress: Callable[[str], None] | None = None,
         decide: Callable[[FieldState], FieldDecision] = decide_field,
+        chunk_size: int = PROCESS_BATCH,
     ) -> None:
         self.settings = settings
+        self.chunk_size = chunk_size  # queue items processed per chunk (property tests vary it)
         # The per-field rule decision; replaceable so property tests can run the engine against a
         # deliberately broken rule and prove the state machine notices (hubforce.testing).
         self.decide = decide
@@ -960,7 +962,7 @@ class SyncEngine:
                 q = select(QueueItem).where(QueueItem.id > last_id, QueueItem.not_before <= self._ts())
                 if not retries_ok:
                     q = q.where(QueueItem.attempts == 0)  # LIM-4
-                items = list(s.scalars(q.order_by(QueueItem.id).limit(PROCESS_BATCH)))
+                items = list(s.scalars(q.order_by(QueueItem.id).limit(self.chunk_size)))
             if not items:
                 return
             last_id = items[-1].id

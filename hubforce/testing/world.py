@@ -37,6 +37,7 @@ from simulator import Sandbox
 from simulator.clients import SALESFORCE_PASSWORD, SALESFORCE_USERNAME
 from simulator.core.clock import DEFAULT_VIRTUAL_START
 from simulator.core.inprocess import SALESFORCE_LOGIN_URLS, InProcessTransport
+from sync.clients.http import TRANSPORT_ERRORS
 from sync.engine import CycleReport, SyncEngine
 from sync.rules import FieldDecision, FieldState, decide_field
 from sync.settings import Settings, WebhookSettings
@@ -134,6 +135,14 @@ class CrashPlan:
         if self.count == self.after:
             raise EngineCrashed(f"injected crash at {self.kind} #{self.after}")
 
+    def before_call(self) -> None:
+        """Called before each HTTP call goes out (transport faults may fail it here)."""
+
+    def after_call(self) -> None:
+        """Called after each HTTP call was carried out by the fake."""
+        if self.kind == "transport":
+            self.tick()
+
 
 class CrashingSession(requests.Session):
     """A requests.Session that lets the world kill the engine right after a call went out."""
@@ -144,10 +153,14 @@ class CrashingSession(requests.Session):
         self.world = world
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        resp = super().request(method, url, *args, **kwargs)
         plan = self.world.crash
-        if plan is not None and plan.kind == "transport":
-            plan.tick()
+        if plan is not None:
+            plan.before_call()
+        resp = super().request(method, url, *args, **kwargs)
+        for watcher in self.world.watchers:
+            watcher.on_call(str(method), str(url), kwargs, resp)
+        if plan is not None:
+            plan.after_call()
         return resp
 
 
@@ -177,7 +190,12 @@ def is_write(entry: dict[str, Any]) -> bool:
 
 class World:
     def __init__(
-        self, settings: dict[str, Any], seed: int = 1234, decide: Decide = decide_field, webhooks: bool = False
+        self,
+        settings: dict[str, Any],
+        seed: int = 1234,
+        decide: Decide = decide_field,
+        webhooks: bool = False,
+        chunk_size: int | None = None,
     ) -> None:
         self.sandbox, self.transport = shared_sandbox(seed)
         self.transport.__enter__()
@@ -199,6 +217,8 @@ class World:
         self.crash: CrashPlan | None = None
         self.ledger_mark = 0
         self.settings_dict = settings
+        self.chunk_size = chunk_size
+        self.watchers: list[Any] = []  # see hubforce.testing.flicker.FlickerWatch
         self.engine = self._build()
         self.restarts = 0
 
@@ -228,6 +248,7 @@ class World:
             sleep=self.sleep,
             now=self.sandbox.clock.now,
             decide=self.decide,
+            **({"chunk_size": self.chunk_size} if self.chunk_size else {}),
         )
         self._arm_commit_crash(engine)
         # a new process: its receiver takes the deliveries from now on (the dead one's is gone)
@@ -301,15 +322,21 @@ class World:
         (after a crash the calls still buffered in the dead process are lost, so the ledger may
         only lack calls then, never invent any)."""
         start = self.fakes.journal_last_seq()
+        for watcher in self.watchers:
+            watcher.on_action(self, start)
         report: CycleReport | None = None
         crashed = False
         try:
             report = action(self.engine)
         except EngineCrashed:
             crashed = True
+        except TRANSPORT_ERRORS as exc:  # the engine must retry or reconcile, never let one out
+            raise AssertionError(f"a transport failure escaped the engine: {type(exc).__name__}: {exc}") from exc
         finally:
             self.crash = None
         journal = self.fakes.journal(since=start)
+        for watcher in self.watchers:
+            watcher.on_action_end(self, journal, crashed)
         if crashed:
             self.restart()
         self._check_ledger(journal, crashed)
