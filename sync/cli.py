@@ -181,6 +181,7 @@ def _webhooks_listen(args: argparse.Namespace) -> int:
 def _webhooks_subscribe(args: argparse.Namespace) -> int:
     import requests
 
+    from sync.clients.http import TRANSPORT_ERRORS, URL_ERRORS, _connect_failure
     from sync.webhooks import WebhookRejected, ensure_subscriptions
 
     eng = _engine(args)
@@ -201,8 +202,11 @@ def _webhooks_subscribe(args: argparse.Namespace) -> int:
     except WebhookRejected as exc:
         print(f"hubforce sync: webhooks-subscribe failed: {exc.message}", file=sys.stderr)
         return 4
-    except requests.RequestException as exc:
-        print(f"hubforce sync: cannot reach hubspot: {exc}", file=sys.stderr)
+    except URL_ERRORS as exc:
+        print(f"hubforce sync: bad hubspot url: {exc}", file=sys.stderr)
+        return 2
+    except TRANSPORT_ERRORS as exc:  # refused, reset, TLS trust, a CA bundle that does not exist
+        print(f"hubforce sync: cannot reach hubspot: {_connect_failure(eng.settings.hubspot.url, exc)}", file=sys.stderr)
         return 4
     print(json.dumps(out, indent=2))
     return 0

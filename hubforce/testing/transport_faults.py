@@ -80,6 +80,13 @@ class TransportFaultRules(RuleBasedStateMachine):
 
     @rule(error=st.sampled_from(sorted(TRANSPORT_FAILURES)), after=st.integers(1, 40), before=st.booleans())
     def arm_transport_failure(self, error: str, after: int, before: bool) -> None:
+        """For whatever engine action comes next (a cycle, an import, a resync, a drain)."""
         world = self.world
         assert world is not None
         world.crash = TransportFault("fault", after, error=error, before=before)  # type: ignore[attr-defined]
+
+    @rule(error=st.sampled_from(sorted(TRANSPORT_FAILURES)), after=st.integers(1, 8), before=st.booleans())
+    def cycle_with_transport_failure(self, error: str, after: int, before: bool) -> None:
+        """A poll cycle (capture, then processing) with one of its first calls failing."""
+        self.arm_transport_failure(error, after, before)
+        self.sync_cycle(1)  # type: ignore[attr-defined]

@@ -144,6 +144,12 @@ class CrashPlan:
             self.tick()
 
 
+def _path(url: str) -> str:
+    """The path as the engine's ledger keeps it (no host, no query), decoded like the journal's."""
+    rest = url.split("://", 1)[-1]
+    return unquote(("/" + rest.split("/", 1)[1] if "/" in rest else "/").split("?", 1)[0])
+
+
 class CrashingSession(requests.Session):
     """A requests.Session that lets the world kill the engine right after a call went out."""
 
@@ -155,12 +161,20 @@ class CrashingSession(requests.Session):
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         plan = self.world.crash
         if plan is not None:
-            plan.before_call()
+            try:
+                plan.before_call()
+            except BaseException:
+                self.world.unsent[self.world.system_of(str(url))] += 1  # never reached the fake
+                raise
         resp = super().request(method, url, *args, **kwargs)
         for watcher in self.world.watchers:
             watcher.on_call(str(method), str(url), kwargs, resp)
         if plan is not None:
-            plan.after_call()
+            try:
+                plan.after_call()
+            except Exception:  # a transport fault: the fake acted, the engine never saw the answer
+                self.world.lost.append((self.world.system_of(str(url)), str(method), _path(str(url))))
+                raise
         return resp
 
 
@@ -219,6 +233,10 @@ class World:
         self.settings_dict = settings
         self.chunk_size = chunk_size
         self.watchers: list[Any] = []  # see hubforce.testing.flicker.FlickerWatch
+        # calls failed before they were sent (transport faults): in the ledger, not in the journal
+        self.unsent: Counter[str] = Counter()
+        # calls whose answer a transport fault took: status 0 in the ledger, the real one in the journal
+        self.lost: list[tuple[str, str, str]] = []
         self.engine = self._build()
         self.restarts = 0
 
@@ -308,6 +326,9 @@ class World:
             self.transport.__exit__(None, None, None)
             shutil.rmtree(self.workdir, ignore_errors=True)
 
+    def system_of(self, url: str) -> str:
+        return "hubspot" if url.startswith(self.transport.hubspot_url) else "salesforce"
+
     def sleep(self, seconds: float) -> None:
         """The engine's sleep moves the virtual clock instead of waiting."""
         self.fakes.advance_clock(max(0.0, float(seconds)))
@@ -350,6 +371,18 @@ class World:
         # the ledger keeps the URL as sent (percent-encoded), the journal the decoded WSGI path
         ledger = Counter((r.system, r.method, unquote(r.path), r.status) for r in rows)
         seen = Counter((e["service"], e["method"], unquote(e["path"]), e["status"]) for e in journal)
+        unsent, self.unsent = self.unsent, Counter()
+        lost, self.lost = self.lost, []
+        for system, method, path in lost:
+            answered = [k for k in seen - ledger if k[:3] == (system, method, path)]
+            if ledger[(system, method, path, 0)] > seen[(system, method, path, 0)] and answered:
+                ledger[(system, method, path, 0)] -= 1
+                ledger[answered[0]] += 1
+        for key in sorted(ledger - seen):  # an attempt that failed before it was sent has status 0
+            while key[3] == 0 and unsent[key[0]] > 0 and ledger[key] > seen[key]:
+                ledger[key] -= 1
+                unsent[key[0]] -= 1
+        ledger = +ledger
         if crashed:
             extra = ledger - seen
             assert not extra, f"API ledger records calls the fakes never saw: {dict(extra)}"

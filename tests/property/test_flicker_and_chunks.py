@@ -132,7 +132,7 @@ def test_sync_machine_at_small_chunk_sizes(chunk_size: int) -> None:
         seen["steps"] += 1
         seen["writes"] = max(seen["writes"], m.flicker.writes if m.flicker else 0)
 
-    run_state_machine(profile="ci", max_examples=12, stateful_step_count=25, chunk_size=chunk_size,
+    run_state_machine(profile="ci", max_examples=8, stateful_step_count=20, chunk_size=chunk_size,
                       webhooks=None, step_invariants=[record])
     assert seen["steps"] > 0 and seen["writes"] > 0, seen
 
@@ -153,7 +153,7 @@ def test_transport_failures_are_injected_and_survived() -> None:
 
     TransportFault._maybe_raise = counting  # type: ignore[method-assign]
     try:
-        run_state_machine(profile="ci", max_examples=25, stateful_step_count=30, webhooks=False)
+        run_state_machine(profile="ci", max_examples=12, stateful_step_count=30, webhooks=False)
     finally:
         TransportFault._maybe_raise = original  # type: ignore[method-assign]
     assert sum(fired.values()) > 0, "no transport failure was injected"
