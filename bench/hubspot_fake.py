@@ -1,7 +1,8 @@
 """HubSpot fake throughput beside a bare Flask endpoint (same run, same transport), plus memory per
 stored contact. Targets (issue 2): single create >= 0.5x bare; batch create >= 10,000 contacts/s
 in-process; <= 4 KB per stored contact. Issue 13: >= 1,000 searches/s for EQ on email over 100k
-contacts in-process (the lookup a sync engine makes per record)."""
+contacts in-process (the lookup a sync engine makes per record). Issue 12: deals by batch create
+(each stage checked against its pipeline, the calculated stage properties set) beside contacts."""
 
 from __future__ import annotations
 
@@ -98,6 +99,31 @@ def load_seconds_and_email_searches(n: int = 100_000) -> tuple[float, float]:
         return elapsed, rate(lookup, seconds=2.0)
 
 
+DEAL_STAGES = ("appointmentscheduled", "qualifiedtobuy", "contractsent", "closedwon", "closedlost")
+
+
+def deals_and_contacts_batch_rates() -> tuple[float, float]:
+    """Records per second by batch create in-process, deals then contacts, in one sandbox."""
+    sandbox = Sandbox(seed=1)
+    sandbox.update_settings("hubspot", {"rate_limits": False})
+    stages = itertools.cycle(DEAL_STAGES)
+    with InProcessTransport(sandbox) as t:
+        s = session(HUBSPOT_TOKEN)
+
+        def deals() -> None:
+            inputs = [{"properties": {"dealname": f"D{next(_n)}", "amount": "1200", "dealstage": next(stages)}}
+                      for _ in range(100)]
+            r = s.post(f"{t.hubspot_url}/crm/v3/objects/deals/batch/create", json={"inputs": inputs})
+            assert r.status_code == 201, r.text[:200]
+
+        def contacts() -> None:
+            r = s.post(f"{t.hubspot_url}/crm/v3/objects/contacts/batch/create",
+                       json={"inputs": [_contact() for _ in range(100)]})
+            assert r.status_code == 201, r.text[:200]
+
+        return rate(deals, min_calls=5) * 100, rate(contacts, min_calls=5) * 100
+
+
 def main() -> None:
     print("== HubSpot fake (python -m bench hubspot_fake)")
     sandbox = Sandbox(seed=1)
@@ -109,6 +135,9 @@ def main() -> None:
     with serve_in_thread(sandbox) as h, bare_socket() as bare:
         for line in _measure(h.hubspot_url, bare, " over HTTP (cheroot on 127.0.0.1, keep-alive session)"):
             print(line)
+    deal_rate, contact_rate = deals_and_contacts_batch_rates()
+    print(row("batch create deals, 3 properties (in-process)", deal_rate, "deals/s",
+              f"contacts in the same run {contact_rate:,.0f}/s"))
     elapsed, email_rate = load_seconds_and_email_searches()
     print(row("load 100k contacts via batch create (in-process)", elapsed, "s", f"{100_000 / elapsed:,.0f} contacts/s"))
     print(row("search EQ email over 100k contacts (in-process)", email_rate, "req/s", f"target >= {EMAIL_SEARCH_TARGET:,}"))

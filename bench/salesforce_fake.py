@@ -89,6 +89,38 @@ def soql_latency(n: int = 100_000) -> list[str]:
     ]
 
 
+def opportunity_soql(accounts: int = 5_000, per_account: int = 2) -> list[str]:
+    """The SOQL a deal sync sends (issue 12), over accounts, their opportunities and one contact role
+    each, HTTP in-process: a child sub-query page, a semi-join, a GROUP BY, a parent traversal."""
+    sandbox = Sandbox(seed=3)
+    backend = sandbox.backend("salesforce")
+    stages = ["Prospecting", "Negotiation/Review", "Closed Won"]
+    for a in range(accounts):
+        acc = backend.create("Account", {"Name": f"Account {a}"})
+        con = backend.create("Contact", {"LastName": f"C{a}", "AccountId": acc})
+        for o in range(per_account):
+            opp = backend.create("Opportunity", {"Name": f"D{a}-{o}", "StageName": stages[(a + o) % 3],
+                                                 "Amount": 100 * o, "CloseDate": "2026-06-30", "AccountId": acc})
+            backend.create("OpportunityContactRole", {"OpportunityId": opp, "ContactId": con,
+                                                      "Role": "Decision Maker" if o else "Evaluator"})
+    opps = accounts * per_account
+    with InProcessTransport(sandbox) as t:
+        s = session(SALESFORCE_SESSION_ID)
+        get = lambda q: (lambda: s.get(f"{t.salesforce_url}{V}/query/", params={"q": q}).json())  # noqa: E731
+        children = latency_ms(get("SELECT Id, Account.Name, (SELECT ContactId, Role, IsPrimary FROM "
+                                  "OpportunityContactRoles) FROM Opportunity"), repeat=3)
+        semi = latency_ms(get("SELECT Id FROM Opportunity WHERE Id IN (SELECT OpportunityId FROM "
+                              "OpportunityContactRole WHERE Role = 'Decision Maker') LIMIT 200"), repeat=3)
+        grouped = latency_ms(get("SELECT StageName, COUNT(Id), SUM(Amount) FROM Opportunity GROUP BY StageName"),
+                             repeat=3)
+    return [
+        f" deal SOQL over {accounts:,} accounts, {opps:,} opportunities, {opps:,} contact roles (HTTP in-process)",
+        row("first page (2,000) with Account.Name + contact-role sub-query", children, "ms"),
+        row("semi-join Id IN (SELECT OpportunityId ...), 200 rows", semi, "ms"),
+        row("GROUP BY StageName, COUNT(Id), SUM(Amount)", grouped, "ms"),
+    ]
+
+
 def main() -> None:
     print("== Salesforce fake (python -m bench salesforce_fake)")
     sandbox = Sandbox(seed=2)
@@ -101,6 +133,8 @@ def main() -> None:
         for line in _measure(h.salesforce_url, bare, " over HTTP (cheroot on 127.0.0.1, keep-alive session)"):
             print(line)
     for line in soql_latency():
+        print(line)
+    for line in opportunity_soql():
         print(line)
 
 

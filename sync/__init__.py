@@ -11,7 +11,9 @@ Public API (what the scenario runner, the Hypothesis state machine and the CLI b
                         sleep=time.sleep,                # injectable (virtual clocks)
                         now=None,                        # () -> aware datetime; default real UTC now
                         progress=None,                   # (str) -> None progress lines
-                        decide=decide_field)             # per-field rule decision (sync.rules); tests swap it
+                        decide=decide_field,             # per-field rule decision (sync.rules); tests swap it
+                        chunk_size=1000,                 # queue items per chunk (processed + committed together)
+                        object_type=CONTACTS)            # the synced pair's descriptor (sync.objects.contacts)
     engine.validate()                      # mappings vs both schemas, inclusion list (raises SettingsError)
     report = engine.run_cycle()            # one 15-minute tick (TRG-1): capture + process -> CycleReport
     engine.run(once=False, cycles=None)    # loop: run_cycle, then sleep(poll_interval_seconds)
@@ -24,6 +26,10 @@ Public API (what the scenario runner, the Hypothesis state machine and the CLI b
     engine.resync_errors(category=None)    # ERR-8: queue every record in error (one category) now
     engine.errors(category=None)           # [dict]: every current sync error, both sides' ids
     engine.decisions(record=None, limit=None)  # [dict]: decision log oldest first (one record or all)
+    engine.request_stop()                  # from a signal handler/thread: finish the chunk in flight,
+                                           # commit, skip the rest; run() returns (report.stopped says so)
+
+`resync_record` of a record that exists on neither side raises `sync.errors.RecordNotFound`.
 
 CycleReport fields: captured_hubspot, captured_salesforce, list_joins, list_leaves, processed,
 skipped, created_in_salesforce, created_in_hubspot, linked_existing, updated_in_salesforce,
@@ -32,6 +38,9 @@ updated_in_hubspot, deleted_in_hubspot, errors, api_calls {"hubspot", "salesforc
 
 Settings `api.concurrency` (1..8, default 1) lets the chunks of one batch operation travel in
 parallel; 1 keeps the request order (and so the fakes' generated ids) deterministic.
+
+The engine is one pipeline of stages (sync/pipeline/: capture -> gate -> match -> decide -> write ->
+finish) over an object-type descriptor (sync/objects/); see README "The engine: one pipeline".
 
 A new SyncEngine over the same state URL continues where the last one stopped (cursors, queue,
 links and intents are all in the state database). Pure rule decisions live in `sync.rules`

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
+from datetime import UTC, datetime
 from typing import Any
 
-from sync.errors import AuthError, StateUnavailable, SyncHttpError
+from sync.errors import AuthError, RecordNotFound, StateUnavailable, SyncHttpError
 from sync.settings import Settings, SettingsError
 
 
@@ -28,6 +31,12 @@ def register(subparsers: Any) -> None:
     r = add("run", "poll both systems every poll_interval_seconds (TRG-1) and sync")
     r.add_argument("--once", action="store_true", help="run one cycle and exit")
     r.add_argument("--cycles", type=int, default=None, help="stop after N cycles")
+    r.add_argument(
+        "--chunk-size",
+        type=_positive_int,
+        default=1000,
+        help="queue items processed and committed together (default 1000); SIGTERM finishes the chunk in flight",
+    )
     r.add_argument(
         "--no-webhooks",
         action="store_true",
@@ -65,12 +74,18 @@ def register(subparsers: Any) -> None:
     wy.set_defaults(func=_why)
 
 
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of 1 or more, not {text!r}")
+    return int(text)
+
+
 def _engine(args: argparse.Namespace, network: bool = True) -> Any:
     from sync.engine import SyncEngine
 
     settings = Settings.from_yaml(args.config)
     progress = None if args.quiet else (lambda msg: print(f"[sync] {msg}", file=sys.stderr, flush=True))
-    eng = SyncEngine(settings, state_url=args.state, progress=progress)
+    eng = SyncEngine(settings, state_url=args.state, progress=progress, chunk_size=getattr(args, "chunk_size", 1000))
     eng.on_wait = lambda msg, seconds: _announce_wait(msg, seconds, args.quiet)
     # From the command line a wrong url or a server that is not running should say so at once,
     # not after a minute of connection retries (a running engine keeps retrying: see RetryingHttp).
@@ -101,6 +116,9 @@ def _guarded(fn: Any) -> Any:
         except StateUnavailable as exc:
             print(f"hubforce sync: cannot open the state database: {exc}", file=sys.stderr)
             return 2
+        except RecordNotFound as exc:
+            print(f"hubforce sync: record not found: {exc}", file=sys.stderr)
+            return 6
         except AuthError as exc:
             print(f"hubforce sync: authentication failed: {exc}", file=sys.stderr)
             return 3
@@ -119,7 +137,7 @@ def _print_report(rep: Any) -> int:
         print(f"hubforce sync: {rep.stopped}", file=sys.stderr)  # bad input: the message, not a report
         return 2
     print(json.dumps(rep.to_dict(), indent=2, sort_keys=True))
-    if not rep.stopped or rep.stopped.startswith(("SET-5", "HubSpot daily")):
+    if not rep.stopped or rep.stopped.startswith(("SET-5", "HubSpot daily", "stopped on request")):
         return 0
     if rep.stopped.startswith("settings error"):
         print(f"hubforce sync: {rep.stopped}", file=sys.stderr)
@@ -137,9 +155,15 @@ def _run(args: argparse.Namespace) -> int:
     if hooks is not None and not args.no_webhooks and not args.once:
         server = _receiver_server(eng)
         eng.progress(f"receiving HubSpot webhooks at {server.url}")
+    # A service manager stops the engine with SIGTERM: finish and commit the chunk in flight, skip
+    # the rest, print the last report and exit 0 (a second SIGTERM while stopping changes nothing).
+    main = threading.current_thread() is threading.main_thread()  # only there can a handler be set
+    previous = signal.signal(signal.SIGTERM, lambda *_: eng.request_stop()) if main else None
     try:
         reports = eng.run(once=args.once, cycles=args.cycles)
     finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
         if server is not None:
             server.stop()
     cycles = [r for r in reports if r.kind == "cycle"]
@@ -158,7 +182,6 @@ def _receiver_server(eng: Any) -> Any:
 
 @_guarded
 def _webhooks_listen(args: argparse.Namespace) -> int:
-    import signal
     import threading
 
     eng = _engine(args, network=False)
@@ -233,7 +256,11 @@ def _status(args: argparse.Namespace) -> int:
     if sus:
         msg = str(sus.get("message") or "")
         print(f"suspension: {msg if msg.startswith(sus['reason']) else sus['reason'] + ' - ' + msg}")
-        print("  (clear it with: hubforce sync clear-suspension --config ...)")
+        if sus.get("until") is not None:  # SUS-1/SUS-4 clear themselves after a while
+            until = datetime.fromtimestamp(float(sus["until"]), tz=UTC).isoformat(timespec="seconds")
+            print(f"  clears itself at {until}, or clear it now with: hubforce sync clear-suspension --config ...")
+        else:
+            print("  (clear it with: hubforce sync clear-suspension --config ...)")
     else:
         print("suspension: none")
     hooks = st.get("webhooks") or {}

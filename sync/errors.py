@@ -104,3 +104,16 @@ class AllocationExhausted(Exception):
 
 class StateUnavailable(Exception):
     """The state database cannot be opened (bad URL, missing directory or database, refused login)."""
+
+
+class RecordNotFound(LookupError):
+    """A record the user named (HubSpot id, Salesforce id or email) exists on neither side: not a
+    settings problem, its own kind of error (the CLI's exit code 6, the UI's 404)."""
+
+    def __init__(self, record: str, message: str) -> None:
+        super().__init__(message)
+        self.record = record
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message

@@ -10,9 +10,19 @@ from typing import Any
 from sync.mappings import FieldMapping, SyncRule, type_mismatch
 from sync.settings import SettingsError
 
-SF_OBJECTS = ("Lead", "Contact")
-# CON-12: HubSpot properties that record the link (written when they exist in the portal).
-LINK_PROPERTIES = {"Lead": "salesforceleadid", "Contact": "salesforcecontactid"}
+
+@dataclass(frozen=True)
+class ObjectNames:
+    """What the schema needs to know of the synced pair; the object descriptor fills it in."""
+
+    section: str = "contacts"  # the settings section, for error messages
+    hs_label: str = "contact"  # "HubSpot contact property ... does not exist"
+    hs_key_property: str = "email"
+    sf_key_field: str = "Email"
+    # CON-12: HubSpot properties that record the link (written when they exist in the portal).
+    link_properties: dict[str, str] = field(default_factory=dict)
+    # Salesforce fields read when the object has them (e.g. lead conversion's IsConverted).
+    sf_optional_fields: tuple[str, ...] = ()
 
 
 @dataclass
@@ -58,35 +68,41 @@ class Schema:
     sf_fields: dict[str, dict[str, dict[str, Any]]]  # object -> field name -> describe entry
     active: dict[str, list[ActiveMapping]] = field(default_factory=dict)  # object -> mappings
     inactive_defaults: list[str] = field(default_factory=list)
+    names: ObjectNames = field(default_factory=ObjectNames)
 
     def hs_read_properties(self) -> list[str]:
-        props = {"email", "lastmodifieddate", "createdate", "hs_object_id"}
+        props = {self.names.hs_key_property, "lastmodifieddate", "createdate", "hs_object_id"}
         for ams in self.active.values():
             props.update(a.mapping.hubspot for a in ams)
-        props.update(p for p in LINK_PROPERTIES.values() if p in self.hs_properties)
+        props.update(p for p in self.names.link_properties.values() if p in self.hs_properties)
         return sorted(props)
 
     def sf_read_fields(self, sobject: str) -> list[str]:
         have = self.sf_fields.get(sobject, {})
-        fields = {"Id", "Email", "SystemModstamp", "CreatedDate", "IsDeleted"}
-        fields.update(f for f in ("IsConverted", "ConvertedContactId", "MasterRecordId") if f in have)
+        always = ("Id", "SystemModstamp", "IsDeleted", "CreatedDate", self.names.sf_key_field)
+        fields = set(always)
+        fields.update(f for f in (*self.names.sf_optional_fields, "MasterRecordId") if f in have)
         fields.update(a.mapping.salesforce for a in self.active.get(sobject, []))
-        return sorted(
-            f
-            for f in fields
-            if f in have or f in ("Id", "SystemModstamp", "IsDeleted", "CreatedDate", "Email")
-        )
+        return sorted(f for f in fields if f in have or f in always)
 
 
 def build_schema(
-    mappings: list[FieldMapping], hs_props: list[dict[str, Any]], describes: dict[str, dict[str, Any]]
+    mappings: list[FieldMapping],
+    hs_props: list[dict[str, Any]],
+    describes: dict[str, dict[str, Any]],
+    names: ObjectNames | None = None,
 ) -> Schema:
+    names = names or ObjectNames()
     hs = {p["name"]: p for p in hs_props if "name" in p}
     sf = {obj: {f["name"]: f for f in d.get("fields", [])} for obj, d in describes.items()}
-    schema = Schema(hs, sf, {obj: [] for obj in describes})
+    schema = Schema(hs, sf, {obj: [] for obj in describes}, names=names)
     for i, m in enumerate(mappings):
-        entry = m.entry if m.entry is not None else i
-        key = f"contacts.mappings[{entry}]" if not m.default else f"default mapping {m.hubspot} <-> {m.salesforce}"
+        entry = m.entry if m.entry is not None else i  # the user's own list, not the defaults
+        key = (
+            f"{names.section}.mappings[{entry}]"
+            if not m.default
+            else f"default mapping {m.hubspot} <-> {m.salesforce}"
+        )
         prop = hs.get(m.hubspot)
         on = [obj for obj in describes if m.salesforce in sf[obj]]
         if prop is None or not on:
@@ -94,9 +110,11 @@ def build_schema(
                 schema.inactive_defaults.append(f"{m.hubspot}<->{m.salesforce}")
                 continue
             if prop is None:
-                raise SettingsError(f"{key}.hubspot: HubSpot contact property {m.hubspot!r} does not exist")
+                raise SettingsError(
+                    f"{key}.hubspot: HubSpot {names.hs_label} property {m.hubspot!r} does not exist"
+                )
             raise SettingsError(
-                f"{key}.salesforce: Salesforce field {m.salesforce!r} exists on neither Lead nor Contact"
+                f"{key}.salesforce: Salesforce field {m.salesforce!r} {_missing_on(list(describes))}"
             )
         for obj in on:
             f = sf[obj][m.salesforce]
@@ -143,3 +161,9 @@ def build_schema(
                         am.sf_picklist.setdefault(lab.lower(), val)
             schema.active[obj].append(am)
     return schema
+
+
+def _missing_on(objects: list[str]) -> str:
+    if len(objects) == 2:
+        return f"exists on neither {objects[0]} nor {objects[1]}"
+    return f"does not exist on {' or '.join(objects)}"

@@ -30,8 +30,8 @@ from urllib.parse import unquote
 
 from sqlalchemy import select
 
+from sync.objects.contacts import LINK_PROPERTIES
 from sync.rules import canonical, side_value
-from sync.schema import LINK_PROPERTIES
 from sync.settings import WebhookSettings
 from sync.state.models import ExpectedEcho, Link
 from sync.state.store import StateStore

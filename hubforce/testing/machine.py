@@ -438,7 +438,7 @@ class SyncMachine(TransportFaultRules, FlickerChecks, RuleBasedStateMachine):
             body.update({self.c.sf_fields[k]: v for k, v in vals.items() if v is not None})
             sf_id = self.w.fakes.sf_create(sobject, body)
             p.sf = Record(sf_id, {k: vals.get(k) for k in self.c.rules}, sobject)
-            p.locked = p.sf_event = True
+            p.locked = p.sf_event = p.sf_created = True
             self.tick()
         self._ok = True
 
@@ -490,7 +490,7 @@ class SyncMachine(TransportFaultRules, FlickerChecks, RuleBasedStateMachine):
             p.sf = Record(
                 contact_id, {k: _text(rec.get(self.c.sf_fields[k])) for k in self.c.rules}, "Contact"
             )
-            p.converted = p.sf_event = p.locked = True
+            p.converted = p.sf_event = p.locked = p.sf_created = True
             self.tick()
         self._ok = True
 
@@ -828,8 +828,12 @@ class SyncMachine(TransportFaultRules, FlickerChecks, RuleBasedStateMachine):
             if p.imported == p.sf.sobject or (p.sf_event and c.from_sf(p.sf.sobject)):
                 if eligible:
                     return Expectation(True, True, first, LinkState.SYNCED, True, why="CON-5 match by email")
+                if p.sf_created and p.imported is None:
+                    # INC-7: a new Salesforce record deduplicated onto the existing contact outside
+                    # the list syncs once (like a contact created outside it), then holds
+                    return Expectation(True, True, first, LinkState.SYNCED, True, why="INC-7 dedupe, synced once")
                 return Expectation(
-                    True, True, unchanged, LinkState.UNSYNCED, why="INC-7 linked, outside the list"
+                    True, True, unchanged, LinkState.UNSYNCED, why="INC-3 linked, outside the list"
                 )
             return Expectation(True, True, unchanged, link, why="both exist, not triggered")
         return Expectation(False, False, unchanged, link, why="nothing")

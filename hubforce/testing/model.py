@@ -28,7 +28,7 @@ SYNCING_RULES = (TWO_WAY, PREFER, ALWAYS)
 
 class LinkState(StrEnum):
     NONE = "none"  # the engine has no link for this person
-    UNSYNCED = "unsynced"  # linked by email, values never synced (INC-7 outside the list, IMP-3)
+    UNSYNCED = "unsynced"  # linked by email, values never synced (INC-3, IMP-3: outside the list)
     SYNCED = "synced"  # linked and synced at least once: `base` holds per-field merge bases
     STALE = "stale"  # linked to a HubSpot contact that was deleted (DEL-2: nothing reaches Salesforce)
 
@@ -55,13 +55,14 @@ class Person:
     dirty: bool = False  # field edits pending
     hs_event: bool = False  # something the engine captures happened on the HubSpot side
     sf_event: bool = False
+    sf_created: bool = False  # the Salesforce record was created (TRG-6), not only changed
     joined: bool = False  # joined the inclusion list (INC-5 trigger)
     sf_deleted_linked: bool = False  # the linked Salesforce record was deleted (DEL-1)
     converted: bool = False  # the linked lead was converted (CON-9)
     imported: str | None = None  # a Salesforce import of this object ran (IMP-1/2/3)
 
     def settled(self) -> None:
-        self.locked = self.dirty = self.hs_event = self.sf_event = self.joined = False
+        self.locked = self.dirty = self.hs_event = self.sf_event = self.sf_created = self.joined = False
         self.sf_deleted_linked = self.converted = False
         self.imported = None
 

@@ -18,7 +18,7 @@ from flask import Flask, current_app, render_template, request
 
 from hubforce.web.fakes import FakeError, Fakes
 from hubforce.web.integration import Integration
-from sync.errors import SyncHttpError
+from sync.errors import RecordNotFound, SyncHttpError
 from sync.settings import SettingsError
 
 NAV = [
@@ -70,6 +70,11 @@ def create_app(hubspot_url: str, salesforce_url: str, folder: Path, verify: str 
     def unreachable(exc: Exception) -> tuple[str, int]:
         # The engine or a page could not get an answer at all (a fake stopped, a dropped connection).
         return render_template("error.html", status=502, message=str(exc), path=request.path), 502
+
+    @app.errorhandler(RecordNotFound)
+    def record_not_found(exc: RecordNotFound) -> tuple[str, int]:
+        # a resync of a record that matches nothing on either side
+        return render_template("error.html", status=404, message=str(exc), path=request.path), 404
 
     @app.errorhandler(SettingsError)
     def settings_error(exc: SettingsError) -> tuple[str, int]:

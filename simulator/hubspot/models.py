@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.hubspot.associations import AssociationStore
 from simulator.hubspot.auth import TokenStore
+from simulator.hubspot.autocompany import CompanyAutoAssociator
 from simulator.hubspot.events import ChangeEvent
 from simulator.hubspot.lists import ListStore
 from simulator.hubspot.owners import OwnerStore
+from simulator.hubspot.pipelines import PipelineStore
 from simulator.hubspot.properties import PropertyCatalog
 from simulator.hubspot.ratelimit import RateLimiter
 from simulator.hubspot.records import RecordStore
@@ -33,12 +35,16 @@ class HubSpotBackend:
         # Order matters: later components may subscribe to / read from earlier ones.
         self.properties = PropertyCatalog(self)
         self.records = RecordStore(self)
+        self.pipelines = PipelineStore(self)  # after records: it resolves types and sets property options
         self.associations = AssociationStore(self)
         self.owners = OwnerStore(self)
         self.lists = ListStore(self)
         self.webhooks = WebhookDispatcher(self)
         self.tokens = TokenStore(self)
         self.ratelimit = RateLimiter(self)
+        # Last listener: a contact's own email event reaches lists and webhooks before the company
+        # this creates does.
+        self.autocompany = CompanyAutoAssociator(self)
 
     # --- shared helpers ---------------------------------------------------------------------------
     @property
@@ -59,7 +65,7 @@ class HubSpotBackend:
         self.webhooks.on_clock_advanced()
 
     # --- snapshots ----------------------------------------------------------------------------------
-    COMPONENTS = ("properties", "records", "associations", "owners", "lists", "webhooks", "tokens", "ratelimit")
+    COMPONENTS = ("properties", "pipelines", "records", "associations", "owners", "lists", "webhooks", "tokens", "ratelimit")
 
     def dump(self) -> dict[str, Any]:
         return {name: getattr(self, name).dump() for name in self.COMPONENTS}

@@ -277,6 +277,7 @@ PROPERTIES: dict[str, list[Spec]] = {
         ("annualrevenue", "Annual Revenue", "number", "number", "companyinformation", {}),
         ("description", "Description", "string", "textarea", "companyinformation", {}),
         ("hubspot_owner_id", "Company owner", "enumeration", "select", "companyinformation", OWNER),
+        ("hs_object_source", "Record source", "string", "text", "companyinformation", RO),
         *_salesforce_sync(_sf_text("salesforceaccountid", "Salesforce Account ID")),
     ],
     "deals": [
@@ -284,19 +285,27 @@ PROPERTIES: dict[str, list[Spec]] = {
         ("dealname", "Deal Name", "string", "text", "dealinformation", {}),
         ("amount", "Amount", "number", "number", "dealinformation", {}),
         ("closedate", "Close Date", "datetime", "date", "dealinformation", {}),
-        ("dealstage", "Deal Stage", "enumeration", "radio", "dealinformation", {"options": DEAL_STAGES}),
-        (
-            "pipeline",
-            "Pipeline",
-            "enumeration",
-            "select",
-            "dealinformation",
-            {"options": [("default", "Sales Pipeline")]},
-        ),
+        ("dealstage", "Deal Stage", "enumeration", "radio", "dealinformation", {}),
+        # Options: the live pipelines and their stages (pipelines.py sets them).
+        ("pipeline", "Pipeline", "enumeration", "select", "dealinformation", {}),
         ("dealtype", "Deal Type", "enumeration", "radio", "dealinformation", {"options": DEAL_TYPES}),
         ("description", "Deal Description", "string", "textarea", "dealinformation", {}),
         ("hubspot_owner_id", "Deal owner", "enumeration", "select", "dealinformation", OWNER),
-        *_salesforce_sync(_sf_text("salesforceopportunityid", "Salesforce Opportunity ID")),
+        # Calculated from the stage (pipelines.py keeps them current).
+        ("hs_deal_stage_probability", "Deal probability", "number", "number", "dealinformation", CALC),
+        ("hs_is_closed", "Is Deal Closed?", "bool", "booleancheckbox", "dealinformation", {**CALC, **BOOLEAN_OPTIONS}),
+        (
+            "hs_is_closed_won",
+            "Is closed won",
+            "bool",
+            "booleancheckbox",
+            "dealinformation",
+            {**CALC, **BOOLEAN_OPTIONS},
+        ),
+        ("closed_lost_reason", "Closed Lost Reason", "string", "textarea", "dealinformation", {}),
+        ("closed_won_reason", "Closed Won Reason", "string", "textarea", "dealinformation", {}),
+        # The Salesforce integration's opportunity id property is `hs_`-prefixed on deals.
+        *_salesforce_sync(_sf_text("hs_salesforceopportunityid", "Salesforce Opportunity ID")),
     ],
     "tickets": [
         *_sys("tickets"),

@@ -46,6 +46,9 @@ UPPER_NAME: dict[str, str] = {k: v.upper() for k, v in SINGULAR.items()}
 # `hs_lastmodifieddate`.
 LASTMODIFIED_PROP: dict[str, str] = {"contacts": "lastmodifieddate"}
 MAX_BATCH = 100
+# Types whose merge creates a new record (changelogs "Updated merge functionality for contacts and
+# companies" and "Deals now support merging": "HubSpot creates a new deal from that merge: Deal C").
+MERGE_INTO_NEW = ("contacts", "companies", "deals")
 
 History = dict[str, list[tuple[str, int]]]  # property -> [(value, timestamp_ms)] newest first
 
@@ -257,7 +260,7 @@ class RecordStore:
         """Cleaned user properties for a create (raises 400 / 409 before anything changes)."""
         values = self.backend.properties.clean_values(object_type, raw)
         self._check_unique(object_type, values)
-        return values
+        return self.backend.pipelines.check_record(object_type, values, None)
 
     def create(
         self, object_type: str, raw_properties: Any, *, cleaned: dict[str, str] | None = None
@@ -273,8 +276,6 @@ class RecordStore:
         props[lastmodified_prop(object_type)] = stamp
         if object_type == "contacts":
             props.setdefault("lifecyclestage", "lead")  # HubSpot's default stage for API-created contacts
-        elif object_type == "deals":
-            props.setdefault("pipeline", "default")
         record = Record(record_id, object_type, props, now, now)
         self.search_view.before_write(record, new=True)
         table.records[record_id] = record
@@ -289,7 +290,7 @@ class RecordStore:
     def validate_update(self, record: Record, raw: Any) -> dict[str, str]:
         values = self.backend.properties.clean_values(record.object_type, raw)
         self._check_unique(record.object_type, values, own_id=record.id)
-        return values
+        return self.backend.pipelines.check_record(record.object_type, values, record.properties)
 
     def update(self, record: Record, raw_properties: Any, *, cleaned: dict[str, str] | None = None) -> Record:
         values = cleaned if cleaned is not None else self.validate_update(record, raw_properties)
@@ -358,7 +359,7 @@ class RecordStore:
             raise not_found()
         if primary.id == other.id:
             raise validation("Cannot merge an object with itself.")
-        if self.backend.settings.get("merge_new_id", True) and object_type in ("contacts", "companies"):
+        if self.backend.settings.get("merge_new_id", True) and object_type in MERGE_INTO_NEW:
             return self._merge_into_new(object_type, primary, other)
         system = self.backend.properties.system_properties(object_type)
         fill = {
@@ -404,6 +405,9 @@ class RecordStore:
                 extra.append(other.properties["email"])
             if extra:
                 values["hs_additional_emails"] = ";".join(extra)
+        if object_type == "deals":  # the calculated stage properties are system ones: recompute them
+            derived = self.backend.pipelines.deal_derived(values.get("dealstage", ""))
+            values.update({k: v for k, v in derived.items() if v != ""})
         now = self.backend.now_ms()
         for old in (primary, other):  # archived first: the primary's email moves to the new record
             self.search_view.before_write(old)

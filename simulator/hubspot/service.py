@@ -7,7 +7,7 @@ from typing import Any
 from simulator.core.errors import ApiError
 from simulator.core.service import Ctx, Route, Service
 from simulator.hubspot import errors
-from simulator.hubspot.api import lists, oauth, owners, webhooks
+from simulator.hubspot.api import lists, oauth, owners, seed, webhooks
 from simulator.hubspot.auth import APP_ID
 from simulator.hubspot.models import HubSpotBackend
 from simulator.hubspot.ratelimit import rate_limit_error
@@ -40,6 +40,10 @@ class HubSpotService(Service):
         # explicitly); "timer": a background sender delivers and retries on its own schedule
         # (`hubforce serve` starts it), as HubSpot's sender does, apart from the API call.
         "webhook_delivery": "request",
+        # The portal setting "Automatically create and associate companies with contacts"
+        # (autocompany.py): off in the sandbox so contact-only scenarios see no extra records.
+        "auto_create_companies": False,
+        "auto_association_opt_out_domains": [],
     }
 
     def create_backend(self, sandbox: Any) -> HubSpotBackend:
@@ -59,8 +63,14 @@ class HubSpotService(Service):
 
     def admin_routes(self) -> list[Route]:
         """Mounted under /_hubforce/hubspot/ (no auth): OAuth codes and expiry, owners, webhook
-        subscriptions / flush / deliveries, list processing delay."""
-        return [*oauth.ADMIN_ROUTES, *owners.ADMIN_ROUTES, *webhooks.ADMIN_ROUTES, *lists.ADMIN_ROUTES]
+        subscriptions / flush / deliveries, list processing delay, seeding records and associations."""
+        return [
+            *oauth.ADMIN_ROUTES,
+            *owners.ADMIN_ROUTES,
+            *webhooks.ADMIN_ROUTES,
+            *lists.ADMIN_ROUTES,
+            *seed.ADMIN_ROUTES,
+        ]
 
     def error(self, status: int, message: str) -> ApiError:
         return errors.generic(status, message)
@@ -90,6 +100,12 @@ class HubSpotService(Service):
         if not isinstance(apps, list | tuple) or not all(isinstance(a, int) and not isinstance(a, bool) for a in apps):
             raise ValueError("hubspot developer_app_ids must be a list of integers")
         settings["developer_app_ids"] = list(apps)
+        if not isinstance(settings["auto_create_companies"], bool):
+            raise ValueError("hubspot auto_create_companies must be true or false")
+        domains = settings["auto_association_opt_out_domains"]
+        if not isinstance(domains, list | tuple) or not all(isinstance(d, str) for d in domains):
+            raise ValueError("hubspot auto_association_opt_out_domains must be a list of domains")
+        settings["auto_association_opt_out_domains"] = list(domains)
         if settings["webhook_delivery"] not in ("request", "timer"):
             raise ValueError(f"hubspot webhook_delivery must be 'request' or 'timer', not {settings['webhook_delivery']!r}")
         return settings

@@ -4,13 +4,24 @@
 from __future__ import annotations
 
 from simulator.core.service import Route
-from simulator.hubspot.api import associations, lists, oauth, objects, owners, properties, search, webhooks
+from simulator.hubspot.api import (
+    associations,
+    lists,
+    oauth,
+    objects,
+    owners,
+    pipelines,
+    properties,
+    search,
+    webhooks,
+)
 
 # Order matters where rules overlap: specific paths (search, batch, merge) before `{objectId}`.
 ROUTES: list[Route] = [
     *search.ROUTES,
     *objects.ROUTES,
     *properties.ROUTES,
+    *pipelines.ROUTES,
     *owners.ROUTES,
     *lists.ROUTES,
     *associations.ROUTES,

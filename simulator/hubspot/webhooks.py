@@ -43,7 +43,13 @@ EVENT_KINDS = (
     "privacyDeletion",
     "associationChange",
 )
-EVENT_TYPES = tuple(f"{obj}.{kind}" for obj in ("contact", "company", "deal") for kind in EVENT_KINDS)
+# GDPR (privacy) deletion exists for contacts only, so only contacts have that subscription type.
+EVENT_TYPES = tuple(
+    f"{obj}.{kind}"
+    for obj in ("contact", "company", "deal")
+    for kind in EVENT_KINDS
+    if kind != "privacyDeletion" or obj == "contact"
+)
 MAX_BATCH = 100
 OPEN = ("PENDING", "RETRYING")  # delivery states that still have attempts to make
 BACKOFF_BASE_S = 60

@@ -14,6 +14,7 @@ from simulator.admin.routes import body_json
 from simulator.core.errors import ControlError
 from simulator.core.service import Route, json_response
 from simulator.salesforce.errors import SalesforceError
+from simulator.salesforce.record_types import RecordTypeError
 from simulator.salesforce.schema import SchemaError
 from simulator.salesforce.validation import DuplicateRule, RuleError, ValidationRule
 
@@ -168,6 +169,20 @@ def set_api_usage(sandbox: Sandbox) -> Response:
     return json_response({"used": used, "max": mx})
 
 
+def add_record_type(sandbox: Sandbox) -> Response:
+    """{"object":"Opportunity","developerName":"Renewal","name":"Renewal","stages":[...],"default":true}"""
+    backend = _backend(sandbox)
+    try:
+        rt = backend.record_types.add(backend, _obj(body_json()))
+    except RecordTypeError as exc:
+        raise ControlError(400, str(exc)) from exc
+    return json_response(rt.spec, 201)
+
+
+def list_record_types(sandbox: Sandbox) -> Response:
+    return json_response({"recordTypes": _backend(sandbox).record_types.dump()})
+
+
 def seed_records(sandbox: Sandbox) -> Response:
     """{"object":"Lead","records":[{...}, ...]}: create through the store's full validation, without
     touching the API counter. All or none."""
@@ -206,4 +221,6 @@ ADMIN_ROUTES: list[Route] = [
     Route("/api-usage", ("GET",), get_api_usage),
     Route("/api-usage", ("POST", "PUT"), set_api_usage),
     Route("/records", ("POST",), seed_records),
+    Route("/record-types", ("POST",), add_record_type),
+    Route("/record-types", ("GET",), list_record_types),
 ]

@@ -11,6 +11,32 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulator.salesforce.picklists import (  # the values live there; callers read them here too
+    ACCOUNT_TYPES,
+    ACTIVITY_TYPES,
+    CAMPAIGN_MEMBER_STATUSES,
+    CAMPAIGN_STATUSES,
+    CAMPAIGN_TYPES,
+    CONTACT_ROLES,
+    ENCODINGS,
+    FORECAST_CATEGORIES,
+    INDUSTRIES,
+    LANGUAGES,
+    LEAD_SOURCES,
+    LEAD_STATUSES,
+    LOCALES,
+    OPPORTUNITY_STAGES,
+    OPPORTUNITY_TYPES,
+    OWNERSHIP,
+    PRIORITIES,
+    RATINGS,
+    SALUTATIONS,
+    TASK_STATUSES,
+    TIME_ZONES,
+)
+from simulator.salesforce.picklists import (
+    LEAD_CONVERTED_STATUS as LEAD_CONVERTED_STATUS,
+)
 from simulator.salesforce.schema import FieldDef, ObjectDef, Schema
 
 
@@ -213,115 +239,6 @@ def email_bounce() -> list[FieldDef]:
     ]
 
 
-# --- standard picklist values ----------------------------------------------------------------------
-SALUTATIONS = ["Mr.", "Ms.", "Mrs.", "Dr.", "Prof.", "Mx."]
-LEAD_STATUSES = [
-    "Open - Not Contacted",
-    "Working - Contacted",
-    "Closed - Converted",
-    "Closed - Not Converted",
-]
-LEAD_CONVERTED_STATUS = "Closed - Converted"
-LEAD_SOURCES = ["Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"]
-RATINGS = ["Hot", "Warm", "Cold"]
-INDUSTRIES = [
-    "Agriculture",
-    "Apparel",
-    "Banking",
-    "Biotechnology",
-    "Chemicals",
-    "Communications",
-    "Construction",
-    "Consulting",
-    "Education",
-    "Electronics",
-    "Energy",
-    "Engineering",
-    "Entertainment",
-    "Environmental",
-    "Finance",
-    "Food & Beverage",
-    "Government",
-    "Healthcare",
-    "Hospitality",
-    "Insurance",
-    "Machinery",
-    "Manufacturing",
-    "Media",
-    "Not For Profit",
-    "Recreation",
-    "Retail",
-    "Shipping",
-    "Technology",
-    "Telecommunications",
-    "Transportation",
-    "Utilities",
-    "Other",
-]
-ACCOUNT_TYPES = [
-    "Prospect",
-    "Customer - Direct",
-    "Customer - Channel",
-    "Channel Partner / Reseller",
-    "Installation Partner",
-    "Technology Partner",
-    "Other",
-]
-OWNERSHIP = ["Public", "Private", "Subsidiary", "Other"]
-# StageName -> (probability, forecast category, is closed, is won): the standard sales process.
-OPPORTUNITY_STAGES: dict[str, tuple[int, str, bool, bool]] = {
-    "Prospecting": (10, "Pipeline", False, False),
-    "Qualification": (10, "Pipeline", False, False),
-    "Needs Analysis": (20, "Pipeline", False, False),
-    "Value Proposition": (50, "Pipeline", False, False),
-    "Id. Decision Makers": (60, "Pipeline", False, False),
-    "Perception Analysis": (70, "Pipeline", False, False),
-    "Proposal/Price Quote": (75, "Pipeline", False, False),
-    "Negotiation/Review": (90, "Pipeline", False, False),
-    "Closed Won": (100, "Closed", True, True),
-    "Closed Lost": (0, "Omitted", True, False),
-}
-OPPORTUNITY_TYPES = [
-    "Existing Customer - Upgrade",
-    "Existing Customer - Replacement",
-    "Existing Customer - Downgrade",
-    "New Customer",
-]
-FORECAST_CATEGORIES = ["Omitted", "Pipeline", "Best Case", "Most Likely", "Forecast", "Closed"]
-CONTACT_ROLES = [
-    "Business User",
-    "Decision Maker",
-    "Economic Buyer",
-    "Economic Decision Maker",
-    "Evaluator",
-    "Executive Sponsor",
-    "Influencer",
-    "Technical Buyer",
-    "Other",
-]
-TASK_STATUSES = ["Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred"]
-PRIORITIES = ["High", "Normal", "Low"]
-ACTIVITY_TYPES = ["Call", "Email", "Meeting", "Other"]
-CAMPAIGN_TYPES = [
-    "Advertisement",
-    "Email",
-    "Telemarketing",
-    "Banner Ads",
-    "Seminar / Conference",
-    "Public Relations",
-    "Partners",
-    "Referral Program",
-    "Other",
-    "Webinar",
-    "Trade Show",
-    "Direct Mail",
-]
-CAMPAIGN_STATUSES = ["Planned", "In Progress", "Completed", "Aborted"]
-CAMPAIGN_MEMBER_STATUSES = ["Sent", "Responded"]
-TIME_ZONES = ["America/Los_Angeles", "America/New_York", "Europe/London", "Europe/Paris", "GMT", "Asia/Tokyo"]
-LOCALES = ["en_US", "en_GB", "de_DE", "fr_FR", "ja_JP"]
-LANGUAGES = ["en_US", "de", "fr", "ja"]
-ENCODINGS = ["UTF-8", "ISO-8859-1"]
 
 
 def _objects() -> list[ObjectDef]:
@@ -570,6 +487,20 @@ def _objects() -> list[ObjectDef]:
         boolean("IsActive", "Active"),
         *audit(),
     ]
+    opportunity_stage = [
+        id_field(),
+        text("MasterLabel", 255, "Master Label"),
+        text("ApiName", 255, "Api Name"),
+        boolean("IsActive", "Active", default=True),
+        integer("SortOrder", 9, "Sort Order"),
+        boolean("IsClosed", "Closed"),
+        boolean("IsWon", "Won"),
+        pick("ForecastCategory", FORECAST_CATEGORIES, "Forecast Category", length=40),
+        pick("ForecastCategoryName", FORECAST_CATEGORIES, "Forecast Category Name"),
+        number("DefaultProbability", 3, 0, "Probability (%)", kind="percent"),
+        text("Description", 255),
+        *audit(),
+    ]
     return [
         ObjectDef("Lead", "Lead", "Leads", "00Q", _fields(lead)),
         ObjectDef("Contact", "Contact", "Contacts", "003", _fields(contact)),
@@ -600,7 +531,25 @@ def _objects() -> list[ObjectDef]:
             deletable=False,
             searchable=False,
         ),
+        # The stages of the sales process (setup data): readable through the data API, not writable.
+        ObjectDef(
+            "OpportunityStage",
+            "Opportunity Stage",
+            "Opportunity Stages",
+            "01J",
+            _fields(opportunity_stage),
+            createable=False,
+            updateable=False,
+            deletable=False,
+            searchable=False,
+        ),
     ]
+
+
+def record_type_field() -> FieldDef:
+    """RecordTypeId: real orgs have it only on objects that have record types, so the store adds it
+    to an object when its first record type is defined (record_types.py)."""
+    return ref("RecordTypeId", ["RecordType"], "RecordType", "Record Type ID")
 
 
 def _fields(items: list[FieldDef]) -> dict[str, FieldDef]:

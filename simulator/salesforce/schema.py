@@ -12,6 +12,9 @@ from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
 from typing import Any
 
+from simulator.salesforce.compound import with_compound_fields
+from simulator.salesforce.soql.schema import NON_GROUPABLE_TYPES
+
 # describe `type` -> SOAP type (describe's `soapType`).
 SOAP_TYPES: dict[str, str] = {
     "id": "tns:ID",
@@ -119,7 +122,7 @@ class FieldDef:
             "digits": self.digits,
             "externalId": self.external_id,
             "filterable": self.type != "textarea" or self.length <= 255,
-            "groupable": self.type not in ("textarea", "double", "currency", "percent", "datetime"),
+            "groupable": self.type not in NON_GROUPABLE_TYPES,
             "htmlFormatted": False,
             "idLookup": self.id_lookup,
             "label": self.label,
@@ -332,6 +335,22 @@ class Schema:
                         }
                     )
         return out
+
+    def resolve_child_relationship(self, obj: str, rel_name: str) -> tuple[str, str, str] | None:
+        """(child object, its reference field, canonical relationship name) of child relationship
+        `rel_name` (any case) of `obj`: `OpportunityContactRoles` of Opportunity (SOQL sub-queries)."""
+        o = self.resolve_object(obj)
+        if o is None or not isinstance(rel_name, str):
+            return None
+        for rel in self.child_relationships(o):
+            if rel["relationshipName"].lower() == rel_name.lower():
+                return rel["childSObject"], rel["field"], rel["relationshipName"]
+        return None
+
+    def fields_of(self, obj: str) -> list[FieldDef]:
+        """Every field of `obj` in describe order (SOQL FIELDS(ALL) / FIELDS(STANDARD))."""
+        o = self.resolve_object(obj)
+        return list(o.fields.values()) if o is not None else []
 
     # --- custom fields -------------------------------------------------------------------------
     def add_custom_field(self, spec: dict[str, Any]) -> FieldDef:
@@ -552,45 +571,3 @@ def _plural_relationship(child: str) -> str:
 
 def with_changes(fd: FieldDef, **changes: Any) -> FieldDef:
     return replace(fd, **changes)
-
-
-ADDRESS_PARTS = ("Street", "City", "State", "PostalCode", "Country")
-NAME_PARTS = ("Salutation", "FirstName", "MiddleName", "LastName", "Suffix")
-
-
-def _address_field(prefix: str, label: str) -> dict[str, Any]:
-    """The compound address field real orgs describe beside its parts (type address, read-only)."""
-    name = f"{prefix}Address"
-    return {
-        "aggregatable": False, "autoNumber": False, "byteLength": 0, "calculated": False,
-        "calculatedFormula": None, "cascadeDelete": False, "caseSensitive": False, "compoundFieldName": None,
-        "createable": False, "custom": False, "defaultValue": None, "defaultValueFormula": None,
-        "defaultedOnCreate": False, "dependentPicklist": False, "digits": 0, "externalId": False,
-        "filterable": True, "groupable": False, "htmlFormatted": False, "idLookup": False,
-        "label": f"{label} Address".strip(), "length": 0, "name": name, "nameField": False, "namePointing": False,
-        "nillable": True, "permissionable": False, "picklistValues": [], "polymorphicForeignKey": False,
-        "precision": 0, "referenceTargetField": None, "referenceTo": [], "relationshipName": None,
-        "relationshipOrder": None, "restrictedPicklist": False, "scale": 0, "soapType": "urn:address",
-        "sortable": False, "type": "address", "unique": False, "updateable": False,
-    }
-
-
-def with_compound_fields(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Describe as real orgs give it (Object Reference, "Compound Fields"): each address part names its
-    compound (`MailingStreet` -> `MailingAddress`, Lead `Street` -> `Address`), which follows the parts
-    as a field of type `address`; a person's name parts name `Name`."""
-    names = {f["name"] for f in fields}
-    out: list[dict[str, Any]] = []
-    for f in fields:
-        name = f["name"]
-        part = next((p for p in ADDRESS_PARTS if name.endswith(p) and f"{name[: -len(p)]}Street" in names
-                     and f"{name[: -len(p)]}Country" in names), None)
-        if part is not None:
-            f["compoundFieldName"] = f"{name[: -len(part)]}Address"
-        elif name in NAME_PARTS and "Name" in names and "LastName" in names:
-            f["compoundFieldName"] = "Name"
-        out.append(f)
-        if part == "Country" and f"{name[: -len(part)]}Address" not in names:
-            prefix = name[: -len(part)]
-            out.append(_address_field(prefix, f["label"][: -len("Country")].strip()))
-    return out

@@ -44,6 +44,12 @@ class StoreRecordSource:
                 return fd.name, fd.reference_to[0]
         return None
 
+    def resolve_child_relationship(self, obj: str, rel_name: str) -> tuple[str, str, str] | None:
+        return self.backend.schema.resolve_child_relationship(obj, rel_name)
+
+    def fields_of(self, obj: str) -> list[FieldDef]:
+        return self.backend.schema.fields_of(obj)
+
     # --- records ----------------------------------------------------------------------------------------
     def _visible(self, rec: dict[str, Any] | None, include_deleted: bool) -> bool:
         return rec is not None and (include_deleted or not rec.get("IsDeleted"))

@@ -184,7 +184,10 @@ class SalesforceClient(RetryingHttp):
         try:
             resp = self.send(method, url, **kwargs)
         except TransientError as exc:
-            if "UNKNOWN_EXCEPTION" in exc.message:  # an unclear Salesforce error that outlived retries
+            # SUS-4: an unclear Salesforce error that outlived the retries suspends. A create is
+            # never retried blindly (it may have happened), so one 5xx there is not "outlived
+            # retries": it is a transient failure of those records (reconciled, then ERR-7).
+            if "UNKNOWN_EXCEPTION" in exc.message and kwargs.get("idempotent", True):
                 raise SuspensionError(
                     SUSPENSION_CODES["UNKNOWN_EXCEPTION"], exc.status, "UNKNOWN_EXCEPTION", exc.message
                 ) from None

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
+
 from hubforce.testing.model import ALWAYS, DONT, PREFER, TWO_WAY, first_outcomes, known_outcomes, next_base
 
 
+@pytest.mark.catalog("RULE-3")
 def test_two_way() -> None:  # RULE-3: the changed side wins, a clear counts; both changed: either
     assert known_outcomes(TWO_WAY, ("a", "a"), None, "a") == [(None, None)]
     assert known_outcomes(TWO_WAY, ("a", "a"), "a", "b") == [("b", "b")]
     assert sorted(known_outcomes(TWO_WAY, ("a", "a"), "b", "c")) == [("b", "b"), ("c", "c")]
 
 
+@pytest.mark.catalog("RULE-1")
 def test_prefer_salesforce_unless_blank() -> None:  # RULE-1, A6
     assert known_outcomes(PREFER, ("a", "a"), "b", "a") == [("a", "a")]
     assert known_outcomes(PREFER, ("a", None), "b", None) == [("b", "b")]
@@ -18,6 +22,7 @@ def test_prefer_salesforce_unless_blank() -> None:  # RULE-1, A6
     assert known_outcomes(PREFER, ("a", "a"), "b", None) == [(None, None), ("b", "b")]
 
 
+@pytest.mark.catalog("RULE-2", "RULE-4")
 def test_always_and_dont() -> None:  # RULE-2, RULE-4
     assert known_outcomes(ALWAYS, ("a", "a"), "b", "a") == [("a", "a")]  # the HubSpot edit is reverted
     assert known_outcomes(ALWAYS, ("a", None), "b", None) == [("b", None)]  # no Salesforce value to win

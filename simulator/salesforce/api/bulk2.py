@@ -19,7 +19,7 @@ from flask import Response
 from simulator.core.service import Ctx, Route, json_response
 from simulator.salesforce import errors, jobs
 from simulator.salesforce.api.common import DATA, check_version, user_id
-from simulator.salesforce.api.query import bound_fields, project, run_soql
+from simulator.salesforce.api.query import bound_fields, bound_query, project, run_soql
 from simulator.salesforce.errors import SalesforceError
 from simulator.salesforce.jobs import IngestJob, JobStore, QueryJob
 from simulator.salesforce.models import SalesforceBackend
@@ -262,9 +262,14 @@ def query_root(ctx: Ctx, version: str) -> Response:
     delimiter = _choice(body, "columnDelimiter", jobs.DELIMITERS, "COMMA")
     line_ending = _choice(body, "lineEnding", jobs.LINE_ENDINGS, "LF")
     result = run_soql(backend, soql, operation == "queryAll")
-    if result.is_count:
+    if result.is_count or result.is_aggregate:
         raise SalesforceError(
-            400, "API_ERROR", "Aggregate queries (COUNT()) are not supported by Bulk API 2.0"
+            400, "API_ERROR", "Aggregate queries (COUNT(), GROUP BY) are not supported by Bulk API 2.0"
+        )
+    if bound_query(backend, soql).children:
+        # Bulk API 2.0 writes CSV, which has no shape for nested child rows
+        raise SalesforceError(
+            400, "API_ERROR", "Aggregate Relationships not supported in Bulk Query with CSV content type"
         )
     if parse(soql).offset is not None:
         raise SalesforceError(400, "API_ERROR", "OFFSET is not supported by Bulk API 2.0 queries")

@@ -22,7 +22,8 @@ from simulator.salesforce.api.common import DATA, check_version, user_id
 from simulator.salesforce.errors import SalesforceError
 from simulator.salesforce.models import SalesforceBackend
 from simulator.salesforce.soql import execute, parse
-from simulator.salesforce.soql.binder import BoundPath, bind
+from simulator.salesforce.soql.binder import BoundPath, BoundQuery, bind
+from simulator.salesforce.soql.engine import attach_children
 from simulator.salesforce.soql.errors import SoqlError
 from simulator.salesforce.soql.results import QueryResult, Row, render_record
 from simulator.salesforce.wire import format_datetime
@@ -38,20 +39,31 @@ def soql_error(err: SoqlError) -> SalesforceError:
     return SalesforceError(400, err.error_code, err.message)
 
 
-def run_soql(backend: SalesforceBackend, text: str, include_deleted: bool) -> QueryResult:
-    """Parse and execute `text` against the store; SoqlError becomes the REST 400 list."""
+def run_soql(
+    backend: SalesforceBackend, text: str, include_deleted: bool, children_limit: int | None = None
+) -> QueryResult:
+    """Parse and execute `text` against the store; SoqlError becomes the REST 400 list.
+    `children_limit`: fill child sub-queries for the first page only (later pages fill their own)."""
     try:
-        return execute(parse(text), backend.schema, backend.source, backend.now, include_deleted)
+        return execute(
+            parse(text), backend.schema, backend.source, backend.now, include_deleted,
+            children_limit=children_limit,
+        )
     except SoqlError as err:  # the parser caps nesting (MAX_NESTING), so no RecursionError reaches here
+        raise soql_error(err) from None
+
+
+def bound_query(backend: SalesforceBackend, text: str) -> BoundQuery:
+    """The bound form of a query that already ran once (a cursor's or job's)."""
+    try:
+        return bind(parse(text), backend.schema)
+    except SoqlError as err:  # the schema changed under an open cursor: treat like a dead locator
         raise soql_error(err) from None
 
 
 def bound_fields(backend: SalesforceBackend, text: str) -> tuple[str, tuple[BoundPath, ...]]:
     """(FROM object, resolved SELECT list) of a query that already ran once (a cursor's or job's)."""
-    try:
-        bq = bind(parse(text), backend.schema)
-    except SoqlError as err:  # the schema changed under an open cursor: treat like a dead locator
-        raise soql_error(err) from None
+    bq = bound_query(backend, text)
     return bq.object_name, bq.fields
 
 
@@ -130,11 +142,20 @@ def run_query(ctx: Ctx, version: str, include_deleted: bool) -> Response:
     text = ctx.request.args.get("q")
     if text is None or not text.strip():
         raise SalesforceError(400, "MALFORMED_QUERY", "A query string has to be specified")
-    result = run_soql(backend, text, include_deleted)
+    size = batch_size(ctx)
+    result = run_soql(backend, text, include_deleted, children_limit=size)
     if result.is_count:
         return json_response(_page([], result.total_size, None))
-    size = batch_size(ctx)
     rows = result.records
+    if result.is_aggregate and len(rows) > MAX_BATCH:
+        # REST API: "queries that include a GROUP BY clause can't use the query locator"
+        raise SalesforceError(
+            400,
+            "MALFORMED_QUERY",
+            "Aggregate query does not support queryMore(), use LIMIT to restrict the results to a single batch",
+        )
+    if result.is_aggregate:
+        size = MAX_BATCH
     if len(rows) <= size:
         return json_response(_page(render(rows, v), len(rows), None))
     store = backend.cursors
@@ -169,13 +190,16 @@ def more(ctx: Ctx, version: str, locator: str, include_deleted: bool) -> Respons
     if cur is None or offset > cur.total:
         raise invalid_locator()
     size = batch_size(ctx, cur.batch_size)
-    obj, fields = bound_fields(backend, cur.soql)
+    bq = bound_query(backend, cur.soql)
+    obj, fields = bq.object_name, bq.fields
     page_ids = cur.ids[offset : offset + size]
     rows: list[Row] = []
     for rid in page_ids:
         rec = backend.source.get(obj, rid)
         if rec is not None:  # emptied from the recycle bin since the snapshot
             rows.append(project(backend, obj, fields, rec))
+    if bq.children:
+        attach_children(bq, rows, backend.source, backend.now, cur.include_deleted, backend.schema)
     end = offset + len(page_ids)
     if end >= cur.total:
         store.close(cur.locator)

@@ -7,6 +7,11 @@
     result.total_size   # len(records), or the COUNT() value
     soql.render_record(row, "59.0", format_value)  # -> wire dict with "attributes" (also nested)
 
+Beyond plain field lists: child relationship sub-queries (a `ChildResult` or None under the
+relationship name), semi-/anti-joins (`subqueries.py`), aggregate queries (`AggregateResult` rows,
+`aggregate.py`) and FIELDS(ALL|STANDARD|CUSTOM). The optional schema methods
+`resolve_child_relationship(obj, rel)` and `fields_of(obj)` back the sub-queries and FIELDS().
+
 `schema` implements `schema.SoqlSchema`, `source` implements `schema.RecordSource` (one object may do
 both); `memory.DictSchema` / `memory.DictSource` are in-memory versions. Every rejected query raises
 `SoqlError(error_code, message)` (MALFORMED_QUERY, INVALID_FIELD, INVALID_TYPE,
@@ -51,12 +56,14 @@ def execute(
     include_deleted: bool = False,
     *,
     stats: dict[str, Any] | None = None,
+    children_limit: int | None = None,
 ) -> QueryResult:
     """Run a query (text or parsed) against `source`. `now` is the sandbox clock (relative date
     literals such as TODAY resolve against its UTC date). `include_deleted=True` is queryAll.
-    `stats`, when given, receives {"plan": "scan" | "eq:<Field>" | "range:<Field>"}."""
+    `stats`, when given, receives {"plan": "scan" | "eq:<Field>" | "range:<Field>"}.
+    `children_limit`: child sub-queries are filled for that many leading rows only (a page)."""
     q = parse(query) if isinstance(query, str) else query
     if not isinstance(q, Query):
         raise SoqlError("MALFORMED_QUERY", "query must be a string")
     bound: BoundQuery = bind(q, schema)
-    return run(bound, source, now, include_deleted, stats, schema)
+    return run(bound, source, now, include_deleted, stats, schema, children_limit)

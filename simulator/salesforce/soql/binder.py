@@ -7,12 +7,14 @@ both the literal's native value (for index look-ups) and its comparison form.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from simulator.salesforce.soql import errors as E
 from simulator.salesforce.soql.errors import Pos, positioned
 from simulator.salesforce.soql.nodes import (
+    Aggregate,
     And,
     BoolLit,
     Comparison,
@@ -21,14 +23,18 @@ from simulator.salesforce.soql.nodes import (
     DateRangeLit,
     DateTimeLit,
     FieldPath,
+    FieldsMacro,
     Literal,
     Not,
     NullLit,
     NumberLit,
     Or,
+    OrderItem,
     Query,
+    SemiJoin,
     SetComparison,
     StringLit,
+    SubQuery,
 )
 from simulator.salesforce.soql.schema import NUMBER_TYPES, TEXT_TYPES, FieldLike
 
@@ -122,7 +128,17 @@ class BNot:
     item: BoundCondition
 
 
-BoundCondition = BCompare | BSet | BAnd | BOr | BNot
+@dataclass(frozen=True)
+class BSemi:
+    """A semi-join (`Id IN (SELECT ...)`) or anti-join (`negated`): the inner query selects one id or
+    reference field; the engine runs it once and turns this into an IN / NOT IN over the ids."""
+
+    path: BoundPath
+    negated: bool
+    inner: BoundQuery
+
+
+BoundCondition = BCompare | BSet | BSemi | BAnd | BOr | BNot
 
 
 @dataclass(frozen=True)
@@ -133,22 +149,42 @@ class BoundOrder:
 
 
 @dataclass(frozen=True)
+class BoundChild:
+    """A child relationship sub-query: rows of `query.object_name` whose `field` is the parent's Id,
+    shown under `relationship` (`OpportunityContactRoles`)."""
+
+    relationship: str
+    field: str
+    query: BoundQuery
+
+
+@dataclass(frozen=True)
 class BoundQuery:
     query: Query
     object_name: str
     fields: tuple[BoundPath, ...]
     where: BoundCondition | None
     order_by: tuple[BoundOrder, ...]
+    children: tuple[BoundChild, ...] = ()
+    aggregate: Any = None  # aggregate.AggregatePlan for COUNT(Id) / GROUP BY queries
+    key_order: tuple[str, ...] = ()  # with sub-queries: a row's keys in SELECT order
 
 
 def is_valid_id(value: str) -> bool:
     return len(value) in (15, 18) and value.isascii() and value.isalnum()
 
 
+Operand = Callable[[Any], BoundPath]  # binds a condition's / sort key's left side
+MAX_SEMI_JOINS = 2
+FIELDS_LIMIT = 200
+
+
 class _Binder:
-    def __init__(self, query: Query, schema: Any) -> None:
+    def __init__(self, query: Query, schema: Any, obj: str | None = None) -> None:
         self.q = query
         self.schema = schema
+        self.fixed_obj = obj  # a child sub-query's object, resolved from its relationship name
+        self.semi_joins = 0
 
     def err(self, code: str, detail: str, pos: Pos) -> E.SoqlError:
         return positioned(code, detail, self.q.text, pos if pos != (0, 0) else None)
@@ -264,19 +300,43 @@ class _Binder:
             E.INVALID_QUERY_FILTER_OPERATOR, detail or f"invalid operator on {bp.type} field", pos
         )
 
-    def condition(self, cond: Condition) -> BoundCondition:
+    def condition(
+        self, cond: Condition, operand: Operand | None = None, under: str | None = None
+    ) -> BoundCondition:
+        """`operand` binds left sides (HAVING binds them to group columns); `under` names the OR / NOT
+        a condition sits in (semi-joins may not)."""
         if isinstance(cond, And):
-            return BAnd(tuple(self.condition(c) for c in cond.items))
+            return BAnd(tuple(self.condition(c, operand, under) for c in cond.items))
         if isinstance(cond, Or):
-            return BOr(tuple(self.condition(c) for c in cond.items))
+            return BOr(tuple(self.condition(c, operand, "OR") for c in cond.items))
         if isinstance(cond, Not):
-            return BNot(self.condition(cond.item))
+            return BNot(self.condition(cond.item, operand, "NOT"))
+        if isinstance(cond, SemiJoin):
+            return self.semi_join(cond, under)
         if isinstance(cond, Comparison):
-            return self.comparison(cond)
-        return self.set_comparison(cond)
+            return self.comparison(cond, operand or self.path)
+        return self.set_comparison(cond, operand or self.path)
 
-    def comparison(self, c: Comparison) -> BCompare:
+    def semi_join(self, c: SemiJoin, under: str | None) -> BSemi:
+        if under is not None:
+            raise self.err(E.MALFORMED_QUERY, f"Semi join sub-selects are not allowed with the '{under}' operator", c.pos)
+        self.semi_joins += 1
+        if self.semi_joins > MAX_SEMI_JOINS:
+            raise self.err(E.MALFORMED_QUERY, f"Maximum {MAX_SEMI_JOINS} semi join sub-selects are allowed", c.pos)
         bp = self.path(c.field)
+        if bp.type not in ID_TYPES or bp.func is not None:
+            raise self.err(E.INVALID_FIELD, f"semi join sub-selects can only be compared to an Id or reference field: {bp.field.name}", c.pos)
+        inner = _Binder(c.query, self.schema).bind()
+        iq = inner.query
+        if inner.object_name == self.obj:
+            raise self.err(E.INVALID_TYPE, "The inner and outer selects should not be on the same object type", iq.object_pos)
+        only = inner.fields[0] if len(inner.fields) == 1 and len(iq.select) == 1 else None
+        if only is None or only.hops or only.type not in ID_TYPES or inner.aggregate is not None:
+            raise self.err(E.MALFORMED_QUERY, "semi join sub-selects must select exactly one Id or reference field", iq.object_pos)
+        return BSemi(bp, c.negated, inner)
+
+    def comparison(self, c: Comparison, operand: Operand) -> BCompare:
+        bp = operand(c.field)
         if c.op == "LIKE":
             if bp.type not in PLAIN_TEXT_TYPES and bp.type not in ID_TYPES:
                 raise self.bad_operator(bp, c.pos)
@@ -291,8 +351,8 @@ class _Binder:
                 raise self.bad_operator(bp, c.pos)
         return BCompare(bp, c.op, value)
 
-    def set_comparison(self, c: SetComparison) -> BSet:
-        bp = self.path(c.field)
+    def set_comparison(self, c: SetComparison, operand: Operand) -> BSet:
+        bp = operand(c.field)
         if c.op in ("INCLUDES", "EXCLUDES"):
             if bp.type != "multipicklist":
                 raise self.bad_operator(
@@ -303,34 +363,90 @@ class _Binder:
         return BSet(bp, c.op, tuple(self.value(bp, v) for v in c.values))
 
     # --- query ---------------------------------------------------------------------------------------
+    def order_item(self, item: OrderItem, operand: Operand | None = None) -> BoundOrder:
+        if isinstance(item.field, Aggregate) and operand is None:
+            raise self.err(E.MALFORMED_QUERY, "aggregate functions can only be ordered by in an aggregate query", item.field.pos)
+        bp = (operand or self.path)(item.field)
+        if bp.type == "multipicklist":
+            raise self.err(
+                E.INVALID_FIELD,
+                f"field '{bp.field.name}' can not be sorted in a query call",
+                item.field.pos,
+            )
+        return BoundOrder(bp, item.descending, item.effective_nulls_first)
+
+    def select_paths(self) -> list[FieldPath | SubQuery]:
+        """The plain SELECT list with FIELDS() expanded in place (FIELDS(ALL) and FIELDS(CUSTOM) need
+        `LIMIT` of at most 200: SOQL reference, "FIELDS()")."""
+        out: list[FieldPath | SubQuery] = []
+        items = self.q.select or self.q.fields
+        for item in items:
+            if isinstance(item, FieldPath):
+                if item.alias is not None:  # an alias names a column of an aggregate query only
+                    raise self.err(E.MALFORMED_QUERY, f"unexpected token: '{item.alias}'", item.pos)
+                out.append(item)
+            elif isinstance(item, FieldsMacro):
+                if item.kind != "STANDARD" and (self.q.limit is None or self.q.limit > FIELDS_LIMIT):
+                    raise self.err(E.MALFORMED_QUERY, f"The SOQL FIELDS function must have a LIMIT of at most {FIELDS_LIMIT}", item.pos)
+                lister = getattr(self.schema, "fields_of", None)
+                if lister is None:
+                    raise self.err(E.MALFORMED_QUERY, "FIELDS() is not supported by this schema", item.pos)
+                for f in lister(self.obj):
+                    custom = f.name.endswith("__c")
+                    if item.kind == "ALL" or (item.kind == "CUSTOM") == custom:
+                        out.append(FieldPath((f.name,), item.pos))
+            elif isinstance(item, SubQuery):
+                out.append(item)
+        return out
+
+    def child(self, sub: SubQuery) -> BoundChild:
+        finder = getattr(self.schema, "resolve_child_relationship", None)
+        found = finder(self.obj, sub.query.object_name) if finder is not None else None
+        if found is None:
+            raise self.err(E.INVALID_TYPE, E.bad_child_relationship(sub.query.object_name), sub.query.object_pos)
+        child_obj, field, rel = found
+        inner = _Binder(sub.query, self.schema, obj=child_obj).bind()
+        if inner.aggregate is not None or inner.query.is_count:
+            raise self.err(E.MALFORMED_QUERY, "aggregate functions can not be used in a relationship sub-query", sub.pos)
+        return BoundChild(rel, field, inner)
+
     def bind(self) -> BoundQuery:
         q = self.q
-        obj = self.object_name(q.object_name)
+        obj = self.fixed_obj or self.object_name(q.object_name)
         if obj is None:
             raise self.err(E.INVALID_TYPE, E.unsupported_object(q.object_name), q.object_pos)
         self.obj = obj
+        if q.is_aggregate or q.having is not None:
+            from simulator.salesforce.soql.aggregate import AggregateBinder
+
+            plan = AggregateBinder(self).bind()
+            where = self.condition(q.where) if q.where is not None else None
+            self.check_offset()
+            return BoundQuery(q, obj, (), where, plan.order, (), plan)
         fields: list[BoundPath] = []
         seen: set[tuple[str, ...]] = set()
-        for fp in q.fields:
+        children: list[BoundChild] = []
+        keys: list[str] = []  # the row's top-level keys in SELECT order (sub-queries sit among fields)
+        for fp in self.select_paths():
+            if isinstance(fp, SubQuery):
+                children.append(self.child(fp))
+                keys.append(children[-1].relationship)
+                continue
             bp = self.path(fp)
             if bp.key in seen:
                 raise self.err(E.MALFORMED_QUERY, f"duplicate field selected: {'.'.join(bp.names)}", fp.pos)
             seen.add(bp.key)
             fields.append(bp)
+            keys.append(bp.names[0])
         where = self.condition(q.where) if q.where is not None else None
-        order: list[BoundOrder] = []
-        for item in q.order_by:
-            bp = self.path(item.field)
-            if bp.type == "multipicklist":
-                raise self.err(
-                    E.INVALID_FIELD,
-                    f"field '{bp.field.name}' can not be sorted in a query call",
-                    item.field.pos,
-                )
-            order.append(BoundOrder(bp, item.descending, item.effective_nulls_first))
-        if q.offset is not None and q.offset > 2000:
-            raise self.err(E.NUMBER_OUTSIDE_VALID_RANGE, "Maximum SOQL offset allowed is 2000", q.offset_pos)
-        return BoundQuery(q, obj, tuple(fields), where, tuple(order))
+        order = tuple(self.order_item(item) for item in q.order_by)
+        self.check_offset()
+        key_order = tuple(dict.fromkeys(keys)) if children else ()
+        return BoundQuery(q, obj, tuple(fields), where, order, tuple(children), key_order=key_order)
+
+    def check_offset(self) -> None:
+        if self.q.offset is not None and self.q.offset > 2000:
+            raise self.err(E.NUMBER_OUTSIDE_VALID_RANGE, "Maximum SOQL offset allowed is 2000", self.q.offset_pos)
 
 
 def bind(query: Query, schema: Any) -> BoundQuery:

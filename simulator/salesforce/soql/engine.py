@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
+from simulator.salesforce.soql.aggregate import group_rows
 from simulator.salesforce.soql.binder import (
     BAnd,
     BCompare,
@@ -24,8 +25,9 @@ from simulator.salesforce.soql.binder import (
 )
 from simulator.salesforce.soql.dates import date_function
 from simulator.salesforce.soql.predicates import Compiler, Predicate, normalizer
-from simulator.salesforce.soql.results import QueryResult, Row, SelectedField
+from simulator.salesforce.soql.results import AGGREGATE_RESULT, QueryResult, Row, SelectedField
 from simulator.salesforce.soql.schema import NUMBER_TYPES
+from simulator.salesforce.soql.subqueries import ChildFetcher, resolve_semi_joins
 
 Record = dict[str, Any]
 RANGE_INDEX_TYPES = NUMBER_TYPES | {"date", "datetime"}
@@ -217,7 +219,12 @@ def run(
     include_deleted: bool = False,
     stats: dict[str, Any] | None = None,
     schema: Any = None,
+    children_limit: int | None = None,
 ) -> QueryResult:
+    """`children_limit`: fill child sub-queries for that many leading rows only (the REST layer
+    fills later pages when it serves them)."""
+    # semi-joins see live rows only, whatever the outer query (queryAll) sees
+    bq = resolve_semi_joins(bq, lambda inner: run(inner, source, now, False, None, schema).records)
     ctx = _Context(source, schema)
     compiler = Compiler(ctx.getter, _today(now))
     predicate: Predicate = compiler.compile(bq.where) if bq.where is not None else (lambda r: True)
@@ -236,7 +243,12 @@ def run(
         and not first.path.hops
         and first.path.field.name == p.sorted_by
     )
-    can_stop = need is not None and not q.is_count and (not bq.order_by or streams_in_order)
+    can_stop = (
+        need is not None
+        and not q.is_count
+        and bq.aggregate is None
+        and (not bq.order_by or streams_in_order)
+    )
     dedupe = p.kind.startswith("eq:")
     seen: set[Any] = set()
     matched: list[Record] = []
@@ -266,12 +278,78 @@ def run(
             total = min(total, q.limit)
         return QueryResult(bq.object_name, [], total, True, ())
 
+    if bq.aggregate is not None:
+        return _aggregate(bq, matched, ctx, compiler, offset, need)
+    rows = _finish(bq, matched, ctx, offset, need)
+    _attach_children(bq, rows[:children_limit], ctx, compiler, include_deleted)
+    selected = tuple(SelectedField(bp.names, bp.objects, bp.field) for bp in bq.fields)
+    return QueryResult(bq.object_name, rows, len(rows), False, selected)
+
+
+def attach_children(
+    bq: BoundQuery,
+    rows: list[Row],
+    source: Any,
+    now: Callable[[], datetime],
+    include_deleted: bool = False,
+    schema: Any = None,
+) -> None:
+    """Fill in the child relationship sub-queries of rows projected outside `run` (the later pages
+    of a query locator)."""
+    ctx = _Context(source, schema)
+    _attach_children(bq, rows, ctx, Compiler(ctx.getter, _today(now)), include_deleted)
+
+
+def _attach_children(
+    bq: BoundQuery, rows: list[Row], ctx: _Context, compiler: Compiler, include_deleted: bool
+) -> None:
+    fetchers = [
+        ChildFetcher(
+            child,
+            ctx.source,
+            compiler.compile(child.query.where) if child.query.where is not None else (lambda r: True),
+            lambda recs, cq=child.query: _finish(cq, recs, ctx, cq.query.offset or 0, _need(cq.query)),
+            include_deleted,
+        )
+        for child in bq.children
+    ]
+    for row in rows:
+        for f in fetchers:
+            row[f.child.relationship] = f.rows_for(row.record_id)
+        if fetchers:  # the REST answer lists a sub-query where the SELECT names it
+            values = dict(row)
+            row.clear()
+            row.update((k, values[k]) for k in bq.key_order if k in values)
+
+
+def _need(q: Any) -> int | None:
+    return None if q.limit is None else (q.offset or 0) + q.limit
+
+
+def _finish(bq: BoundQuery, matched: list[Record], ctx: _Context, offset: int, need: int | None) -> list[Row]:
+    """Sort, page and project matched records."""
     if bq.order_by:
         matched = _sort(matched, bq.order_by, ctx)
-    window = matched[offset:need]
-    selected = tuple(SelectedField(bp.names, bp.objects, bp.field) for bp in bq.fields)
-    rows = [_row(rec, bq, ctx) for rec in window]
-    return QueryResult(bq.object_name, rows, len(rows), False, selected)
+    return [_row(rec, bq, ctx) for rec in matched[offset:need]]
+
+
+def _aggregate(
+    bq: BoundQuery, matched: list[Record], ctx: _Context, compiler: Compiler, offset: int, need: int | None
+) -> QueryResult:
+    plan = bq.aggregate
+    groups = group_rows(plan, matched, ctx.getter)
+    if plan.having is not None:
+        keep = Compiler(lambda bp: lambda g, n=bp.field.name: g.get(n), compiler.today).compile(plan.having)
+        groups = [g for g in groups if keep(g)]
+    if plan.order:
+        groups = _sort(groups, plan.order, ctx)
+    rows = []
+    for g in groups[offset:need]:
+        row = Row(AGGREGATE_RESULT, None)
+        for name, column in plan.output:
+            row[name] = g.get(column)
+        rows.append(row)
+    return QueryResult(bq.object_name, rows, len(rows), False, (), is_aggregate=True)
 
 
 _UNSET = object()

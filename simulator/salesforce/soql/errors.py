@@ -70,3 +70,11 @@ def unsupported_object(name: str) -> str:
         "append the '__c' after the entity name. Please reference your WSDL or the describe call for the "
         "appropriate names."
     )
+
+
+def bad_child_relationship(rel: str) -> str:
+    return (
+        f"Didn't understand relationship '{rel}' in FROM part of query call. If you are attempting to use a "
+        "custom relationship, be sure to append the '__r' after the custom relationship name. Please "
+        "reference your WSDL or the describe call for the appropriate names."
+    )

@@ -20,7 +20,13 @@ Record = dict[str, Any]
 class DictSchema:
     """Objects and fields from plain data: {"Lead": [FieldInfo(...), ...], ...}."""
 
-    def __init__(self, objects: dict[str, Iterable[FieldInfo]]) -> None:
+    def __init__(
+        self,
+        objects: dict[str, Iterable[FieldInfo]],
+        children: dict[str, list[tuple[str, str, str]]] | None = None,
+    ) -> None:
+        """`children`: {parent: [(relationship name, child object, child's reference field)]}."""
+        self._children = children or {}
         self._objects = {name.lower(): name for name in objects}
         self._fields: dict[str, dict[str, FieldInfo]] = {
             name: {f.name.lower(): f for f in fields} for name, fields in objects.items()
@@ -40,6 +46,15 @@ class DictSchema:
 
     def fields(self, obj: str) -> list[FieldInfo]:
         return list(self._fields[obj].values())
+
+    def fields_of(self, obj: str) -> list[FieldInfo]:
+        return self.fields(obj)
+
+    def resolve_child_relationship(self, obj: str, rel_name: str) -> tuple[str, str, str] | None:
+        for rel, child, field in self._children.get(obj, []):
+            if rel.lower() == rel_name.lower():
+                return child, field, rel
+        return None
 
 
 def _eq_key(value: Any) -> Any:
@@ -204,5 +219,9 @@ def sample_schema() -> DictSchema:
                 F("Name", "string"),
                 F("OwnerId", "reference", ("User",), "Owner"),
             ],
-        }
+        },
+        children={
+            "User": [("Leads", "Lead", "OwnerId"), ("Accounts", "Account", "OwnerId")],
+            "Account": [("ConvertedLeads", "Lead", "ConvertedAccountId")],
+        },
     )

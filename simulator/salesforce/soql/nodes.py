@@ -21,6 +21,7 @@ class FieldPath:
     parts: tuple[str, ...]
     pos: Pos = field(default=NO_POS, compare=False)
     func: str | None = None  # a date function applied in a WHERE comparison: CALENDAR_YEAR(CreatedDate)
+    alias: str | None = None  # `SELECT StageName stage ... GROUP BY StageName` (aggregate queries only)
 
     @property
     def text(self) -> str:
@@ -78,12 +79,52 @@ class DateRangeLit:
 Literal = StringLit | NumberLit | BoolLit | NullLit | DateLit | DateTimeLit | DateRangeLit
 
 
+# --- SELECT items beyond plain fields -------------------------------------------------------------------
+AGGREGATE_FUNCTIONS = ("COUNT", "COUNT_DISTINCT", "SUM", "AVG", "MIN", "MAX")
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """`COUNT(Id)`, `SUM(Amount) total`, `MAX(CloseDate)`: an aggregate function over a field."""
+
+    func: str  # one of AGGREGATE_FUNCTIONS
+    arg: FieldPath
+    alias: str | None = None
+    pos: Pos = field(default=NO_POS, compare=False)
+
+    @property
+    def key(self) -> tuple[str, tuple[str, ...]]:
+        """Identity regardless of alias or letter case (HAVING / ORDER BY repeat the call)."""
+        return self.func, tuple(p.lower() for p in self.arg.parts)
+
+
+@dataclass(frozen=True)
+class FieldsMacro:
+    """`FIELDS(ALL)`, `FIELDS(STANDARD)`, `FIELDS(CUSTOM)`."""
+
+    kind: str  # ALL | STANDARD | CUSTOM
+    pos: Pos = field(default=NO_POS, compare=False)
+
+
+@dataclass(frozen=True)
+class SubQuery:
+    """`(SELECT ContactId, Role FROM OpportunityContactRoles)`: a child relationship in the SELECT list
+    (`query.object_name` is the relationship name)."""
+
+    query: Query
+    pos: Pos = field(default=NO_POS, compare=False)
+
+
+SelectItem = FieldPath | Aggregate | FieldsMacro | SubQuery
+
+
 # --- conditions --------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Comparison:
-    """`field op value` with op one of = != < <= > >= LIKE (`<>` is normalised to `!=`)."""
+    """`field op value` with op one of = != < <= > >= LIKE (`<>` is normalised to `!=`). In HAVING
+    the left side may be an aggregate (`COUNT(Id) > 1`)."""
 
-    field: FieldPath
+    field: FieldPath | Aggregate
     op: str
     value: Literal
     pos: Pos = field(default=NO_POS, compare=False)
@@ -114,13 +155,24 @@ class Not:
     item: Condition
 
 
-Condition = Comparison | SetComparison | And | Or | Not
+@dataclass(frozen=True)
+class SemiJoin:
+    """`Id IN (SELECT OpportunityId FROM OpportunityContactRole WHERE ...)` (semi-join) or `NOT IN`
+    (anti-join)."""
+
+    field: FieldPath
+    negated: bool
+    query: Query
+    pos: Pos = field(default=NO_POS, compare=False)
+
+
+Condition = Comparison | SetComparison | SemiJoin | And | Or | Not
 
 
 # --- query -------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class OrderItem:
-    field: FieldPath
+    field: FieldPath | Aggregate
     descending: bool = False
     nulls_first: bool | None = None  # None: Salesforce default (first for ASC, last for DESC)
 
@@ -141,3 +193,12 @@ class Query:
     text: str = field(default="", compare=False)  # the source, for error messages
     object_pos: Pos = field(default=NO_POS, compare=False)
     offset_pos: Pos = field(default=NO_POS, compare=False)
+    # The whole SELECT list in order (plain fields are also in `fields`); empty for COUNT().
+    select: tuple[SelectItem, ...] = ()
+    group_by: tuple[FieldPath, ...] = ()
+    having: Condition | None = None
+    limit_pos: Pos = field(default=NO_POS, compare=False)
+
+    @property
+    def is_aggregate(self) -> bool:
+        return bool(self.group_by) or any(isinstance(i, Aggregate) for i in self.select)

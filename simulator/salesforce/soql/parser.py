@@ -2,16 +2,19 @@
 
 Grammar (keywords case-insensitive)::
 
-    query      := SELECT (COUNT '(' ')' | path (',' path)*) FROM ident
-                  [WHERE cond] [WITH SECURITY_ENFORCED] [ORDER BY order (',' order)*] [LIMIT int]
-                  [OFFSET int] [FOR UPDATE]
+    query      := SELECT (COUNT '(' ')' | item (',' item)*) FROM ident
+                  [WHERE cond] [WITH SECURITY_ENFORCED] [GROUP BY path (',' path)*] [HAVING cond]
+                  [ORDER BY order (',' order)*] [LIMIT int] [OFFSET int] [FOR UPDATE]
+    item       := path [alias] | AGGREGATE '(' path ')' [alias] | FIELDS '(' ALL|STANDARD|CUSTOM ')'
+                  | '(' query ')'                          -- a child relationship sub-query
     path       := ident ('.' ident)* | TOLABEL '(' path ')'
                   | DATE_FUNCTION '(' path ')'            -- in WHERE comparisons only
     (other SOQL functions, TYPEOF, USING SCOPE, other WITH / FOR clauses and fiscal literals are
     refused as "... is not supported by this sandbox")
     cond       := unary ((AND unary)* | (OR unary)*)     -- mixing AND/OR needs parentheses (as in SOQL)
-    unary      := NOT unary | '(' cond ')' | path compare
+    unary      := NOT unary | '(' cond ')' | path compare  -- in HAVING, path may be AGGREGATE '(' path ')'
     compare    := op literal | LIKE literal | [NOT] IN list | INCLUDES list | EXCLUDES list
+                  | [NOT] IN '(' query ')'                 -- semi-join / anti-join
     list       := '(' literal (',' literal)* ')'
     literal    := string | number | date | datetime | TRUE | FALSE | NULL | DATE_LITERAL [':' int]
     order      := path [ASC|DESC] [NULLS (FIRST|LAST)]
@@ -26,6 +29,8 @@ from simulator.salesforce.soql.dates import N_LITERALS, RANGE_LITERALS
 from simulator.salesforce.soql.errors import MALFORMED_QUERY, SoqlError, positioned
 from simulator.salesforce.soql.lexer import Token
 from simulator.salesforce.soql.nodes import (
+    AGGREGATE_FUNCTIONS,
+    Aggregate,
     And,
     BoolLit,
     Comparison,
@@ -34,6 +39,7 @@ from simulator.salesforce.soql.nodes import (
     DateRangeLit,
     DateTimeLit,
     FieldPath,
+    FieldsMacro,
     Literal,
     Not,
     NullLit,
@@ -41,8 +47,11 @@ from simulator.salesforce.soql.nodes import (
     Or,
     OrderItem,
     Query,
+    SelectItem,
+    SemiJoin,
     SetComparison,
     StringLit,
+    SubQuery,
 )
 
 # Words that can never be a field name in a SELECT list / condition (they end or restructure it).
@@ -79,7 +88,7 @@ RESERVED = frozenset(
 UNSUPPORTED_FUNCTIONS = frozenset(
     [
         "FORMAT", "CONVERTCURRENCY", "CONVERTTIMEZONE", "GROUPING", "DISTANCE", "GEOLOCATION",
-        "AVG", "SUM", "MIN", "MAX", "COUNT_DISTINCT", "FISCAL_MONTH", "FISCAL_QUARTER", "FISCAL_YEAR",
+        "FISCAL_MONTH", "FISCAL_QUARTER", "FISCAL_YEAR",
     ]
 )
 # Date functions (SOQL reference, "Date Functions"): built in WHERE comparisons; in SELECT and GROUP
@@ -108,6 +117,8 @@ class _Parser:
         self.tokens = lexer.tokenize(text)
         self.i = 0
         self.depth = 0
+        self.in_having = False  # aggregates may stand on the left of a comparison
+        self.subquery_depth = 0
 
     # --- token helpers -----------------------------------------------------------------------------
     def peek(self, ahead: int = 0) -> Token:
@@ -157,25 +168,39 @@ class _Parser:
 
     # --- grammar ------------------------------------------------------------------------------------
     def query(self) -> Query:
+        """A whole statement (up to EOF)."""
+        q = self.select_statement()
+        if self.peek().kind != lexer.EOF:
+            raise self.unexpected()
+        return q
+
+    def nested(self) -> Query:
+        """`(SELECT ...)` after its opening parenthesis, through the closing one."""
+        self.subquery_depth += 1
+        try:
+            if self.subquery_depth > 1:
+                raise self.fail("sub-queries inside sub-queries are not supported by this sandbox")
+            q = self.select_statement()
+        finally:
+            self.subquery_depth -= 1
+        self.expect_punct(")")
+        return q
+
+    def select_statement(self) -> Query:
         self.expect_kw("SELECT")
         is_count = False
-        fields: list[FieldPath] = []
-        if self.is_kw("COUNT") and self.is_punct("(", 1):
-            count_tok = self.advance()
-            self.advance()
-            if not self.is_punct(")"):
-                raise self.fail(
-                    "aggregate queries (COUNT(field), GROUP BY) are not supported by this sandbox", count_tok
-                )
-            self.advance()
+        items: list[SelectItem] = []
+        if self.is_kw("COUNT") and self.is_punct("(", 1) and self.is_punct(")", 2):
+            for _ in range(3):
+                self.advance()
             is_count = True
         else:
             if self.is_kw("TYPEOF"):
                 raise self.unsupported("TYPEOF")
-            fields.append(self.path())
+            items.append(self.select_item())
             while self.is_punct(","):
                 self.advance()
-                fields.append(self.path())
+                items.append(self.select_item())
         self.expect_kw("FROM")
         obj_tok = self.peek()
         if obj_tok.kind != lexer.IDENT:
@@ -188,6 +213,7 @@ class _Parser:
             self.advance()
             where = self.condition()
         self.with_clause()
+        group_by, having = self.group_by()
         order: list[OrderItem] = []
         if self.is_kw("ORDER"):
             self.advance()
@@ -197,8 +223,10 @@ class _Parser:
                 self.advance()
                 order.append(self.order_item())
         limit = offset = None
+        limit_pos = self.peek().pos
         if self.is_kw("LIMIT"):
             self.advance()
+            limit_pos = self.peek().pos
             limit = self.nonneg_int()
         offset_pos = self.peek().pos
         if self.is_kw("OFFSET"):
@@ -206,11 +234,9 @@ class _Parser:
             offset_pos = self.peek().pos
             offset = self.nonneg_int()
         self.for_clause()
-        if self.peek().kind != lexer.EOF:
-            raise self.unexpected()
         return Query(
             object_name=obj_tok.text,
-            fields=tuple(fields),
+            fields=tuple(i for i in items if isinstance(i, FieldPath)),
             is_count=is_count,
             where=where,
             order_by=tuple(order),
@@ -219,7 +245,77 @@ class _Parser:
             text=self.text,
             object_pos=obj_tok.pos,
             offset_pos=offset_pos,
+            select=tuple(items),
+            group_by=group_by,
+            having=having,
+            limit_pos=limit_pos,
         )
+
+    def select_item(self) -> SelectItem:
+        tok = self.peek()
+        if tok.kind == lexer.PUNCT and tok.text == "(" and self.is_kw("SELECT", 1):
+            self.advance()
+            return SubQuery(self.nested(), tok.pos)
+        if tok.kind == lexer.IDENT and self.is_punct("(", 1) and tok.text.upper() == "FIELDS":
+            self.advance()
+            self.advance()
+            kind = self.peek()
+            if kind.kind != lexer.IDENT or kind.text.upper() not in ("ALL", "STANDARD", "CUSTOM"):
+                raise self.unexpected()
+            self.advance()
+            self.expect_punct(")")
+            return FieldsMacro(kind.text.upper(), tok.pos)
+        item: FieldPath | Aggregate = self.aggregate() if self.at_aggregate() else self.path()
+        alias = self.alias()
+        if alias is None:
+            return item
+        if isinstance(item, Aggregate):
+            return Aggregate(item.func, item.arg, alias, item.pos)
+        return FieldPath(item.parts, item.pos, item.func, alias)
+
+    def alias(self) -> str | None:
+        """An alias is a plain word followed by `,` or FROM (so `SELECT Id FORM Lead` still blames
+        FORM rather than taking it for an alias)."""
+        tok = self.peek()
+        ends = self.is_punct(",", 1) or self.is_kw("FROM", 1)
+        if tok.kind == lexer.IDENT and tok.text.upper() not in RESERVED and ends:
+            self.advance()
+            return tok.text
+        return None
+
+    def at_aggregate(self) -> bool:
+        tok = self.peek()
+        return tok.kind == lexer.IDENT and tok.text.upper() in AGGREGATE_FUNCTIONS and self.is_punct("(", 1)
+
+    def aggregate(self) -> Aggregate:
+        tok = self.advance()
+        self.advance()
+        if self.is_punct(")"):  # COUNT() only stands alone: SELECT COUNT() FROM ...
+            raise self.unexpected()
+        arg = self.path()
+        self.expect_punct(")")
+        return Aggregate(tok.text.upper(), arg, None, tok.pos)
+
+    def group_by(self) -> tuple[tuple[FieldPath, ...], Condition | None]:
+        group: list[FieldPath] = []
+        if self.is_kw("GROUP"):
+            self.advance()
+            self.expect_kw("BY")
+            if self.peek().kind == lexer.IDENT and self.peek().text.upper() in ("ROLLUP", "CUBE") and self.is_punct("(", 1):
+                raise self.unsupported(f"GROUP BY {self.peek().text.upper()}")
+            group.append(self.path())
+            while self.is_punct(","):
+                self.advance()
+                group.append(self.path())
+        having = None
+        if self.is_kw("HAVING"):
+            self.advance()
+            self.in_having = True
+            try:
+                having = self.condition()
+            finally:
+                self.in_having = False
+        return tuple(group), having
 
     def with_clause(self) -> None:
         """`WITH SECURITY_ENFORCED` checks that the user can read every field the query names and
@@ -276,8 +372,6 @@ class _Parser:
         if tok.kind == lexer.IDENT and self.is_punct("(", 1) and tok.text.upper() not in RESERVED:
             return self.function(in_where)
         if tok.kind != lexer.IDENT or tok.text.upper() in RESERVED:
-            if tok.kind == lexer.PUNCT and tok.text == "(" and self.is_kw("SELECT", 1):
-                raise self.fail("relationship sub-queries are not supported by this sandbox", tok)
             raise self.unexpected()
         parts = [self.advance().text]
         while self.is_punct("."):
@@ -291,7 +385,7 @@ class _Parser:
         return FieldPath(tuple(parts), tok.pos)
 
     def order_item(self) -> OrderItem:
-        fp = self.path()
+        fp: FieldPath | Aggregate = self.aggregate() if self.at_aggregate() else self.path()
         descending = False
         nulls_first: bool | None = None
         if self.is_kw("ASC"):
@@ -341,7 +435,9 @@ class _Parser:
             self.depth -= 1
 
     def comparison(self) -> Condition:
-        fp = self.path(in_where=True)
+        fp: FieldPath | Aggregate = (
+            self.aggregate() if self.in_having and self.at_aggregate() else self.path(in_where=True)
+        )
         tok = self.peek()
         if tok.kind == lexer.OP:
             self.advance()
@@ -350,20 +446,31 @@ class _Parser:
         if self.is_kw("LIKE"):
             self.advance()
             return Comparison(fp, "LIKE", self.literal(), tok.pos)
+        if isinstance(fp, Aggregate):  # HAVING COUNT(Id) IN (...) is not SOQL
+            raise self.unexpected()
         for word in ("IN", "INCLUDES", "EXCLUDES"):
             if self.is_kw(word):
                 self.advance()
+                if word == "IN" and self.at_sub_select():
+                    return self.semi_join(fp, False, tok)
                 return SetComparison(fp, word, self.literal_list(), tok.pos)
         if self.is_kw("NOT"):
             self.advance()
             self.expect_kw("IN")  # `NOT LIKE` is not SOQL: blame the token after NOT
+            if self.at_sub_select():
+                return self.semi_join(fp, True, tok)
             return SetComparison(fp, "NOT IN", self.literal_list(), tok.pos)
         raise self.unexpected()
 
+    def at_sub_select(self) -> bool:
+        return self.is_punct("(") and self.is_kw("SELECT", 1)
+
+    def semi_join(self, fp: FieldPath, negated: bool, tok: Token) -> SemiJoin:
+        self.advance()
+        return SemiJoin(fp, negated, self.nested(), tok.pos)
+
     def literal_list(self) -> tuple[Literal, ...]:
-        open_tok = self.expect_punct("(")
-        if self.is_kw("SELECT"):
-            raise self.fail("semi-join sub-selects are not supported by this sandbox", open_tok)
+        self.expect_punct("(")
         values = [self.literal()]
         while self.is_punct(","):
             self.advance()

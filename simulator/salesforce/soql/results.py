@@ -40,6 +40,17 @@ def _make_row(sobject_type: str, record_id: str | None, values: dict[str, Any]) 
     return row
 
 
+class ChildResult(list[Row]):
+    """The rows of a child relationship sub-query under one parent (a Row holds None instead when
+    there are none). On the wire: `{"totalSize": n, "done": true, "records": [...]}`."""
+
+    def __reduce__(self) -> Any:
+        return (ChildResult, (list(self),))
+
+
+AGGREGATE_RESULT = "AggregateResult"
+
+
 @dataclass(frozen=True)
 class SelectedField:
     """One entry of the SELECT list, resolved.
@@ -64,10 +75,12 @@ class SelectedField:
 @dataclass
 class QueryResult:
     object_name: str  # canonical FROM object
-    records: list[Row]  # after WHERE / ORDER BY / OFFSET / LIMIT; empty for COUNT()
+    records: list[Row]  # after WHERE / ORDER BY / OFFSET / LIMIT; empty for COUNT(); AggregateResult rows
+    # for aggregate queries; a child sub-query's rows are a ChildResult (or None) under its relationship
     total_size: int  # number of records (or the COUNT() value)
     is_count: bool
-    selected_fields: tuple[SelectedField, ...]  # empty for COUNT()
+    selected_fields: tuple[SelectedField, ...]  # empty for COUNT() and aggregate queries
+    is_aggregate: bool = False
 
 
 def render_record(
@@ -75,13 +88,23 @@ def render_record(
 ) -> dict[str, Any]:
     """The REST representation of a Row: `attributes` first, nested parents rendered the same way,
     other values passed through `format_value` (e.g. datetime -> "2024-05-01T10:00:00.000+0000")."""
-    url = f"/services/data/v{api_version}/sobjects/{row.sobject_type}"
-    if row.record_id is not None:
-        url += f"/{row.record_id}"
-    out: dict[str, Any] = {"attributes": {"type": row.sobject_type, "url": url}}
+    out: dict[str, Any]
+    if row.sobject_type == AGGREGATE_RESULT:  # aggregate rows are not records: no url
+        out = {"attributes": {"type": AGGREGATE_RESULT}}
+    else:
+        url = f"/services/data/v{api_version}/sobjects/{row.sobject_type}"
+        if row.record_id is not None:
+            url += f"/{row.record_id}"
+        out = {"attributes": {"type": row.sobject_type, "url": url}}
     for key, value in row.items():
         if isinstance(value, Row):
             out[key] = render_record(value, api_version, format_value)
+        elif isinstance(value, ChildResult):
+            out[key] = {
+                "totalSize": len(value),
+                "done": True,
+                "records": [render_record(r, api_version, format_value) for r in value],
+            }
         else:
             out[key] = format_value(value)
     return out

@@ -47,6 +47,8 @@ TEXT_TYPES = frozenset(
 )
 NUMBER_TYPES = frozenset({"double", "currency", "percent", "int"})
 ALL_TYPES = TEXT_TYPES | NUMBER_TYPES | {"boolean", "date", "datetime"}
+# Types describe reports `groupable: false` for (and GROUP BY refuses).
+NON_GROUPABLE_TYPES = frozenset({"textarea", "double", "currency", "percent", "datetime"})
 
 
 @dataclass(frozen=True)

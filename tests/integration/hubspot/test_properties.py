@@ -61,7 +61,7 @@ def test_default_catalog_has_hubspots_real_properties(hs: Client) -> None:
     assert props["email"].has_unique_value is True
     deals = {p.name: p for p in hs.crm.properties.core_api.get_all("0-3").results}
     assert [o.value for o in deals["dealstage"].options][-2:] == ["closedwon", "closedlost"]
-    assert "salesforceopportunityid" in deals
+    assert "hs_salesforceopportunityid" in deals
     companies = {p.name for p in hs.crm.properties.core_api.get_all("companies").results}
     assert {"name", "domain", "numberofemployees", "salesforceaccountid", "hs_lastmodifieddate"} <= companies
 

@@ -15,7 +15,7 @@ import requests
 from hubspot.crm.contacts.models import SimplePublicObjectInput, SimplePublicObjectInputForCreate
 from hubspot.utils.signature import Signature
 
-from simulator.hubspot.api import lists, oauth, owners, webhooks
+from simulator.hubspot.api import lists, oauth, owners, seed, webhooks
 from simulator.hubspot.auth import CLIENT_ID, CLIENT_SECRET
 from simulator.hubspot.service import HubSpotService
 
@@ -27,7 +27,13 @@ def test_admin_routes_are_the_api_modules_tables() -> None:
     mounted = [(r.rule, r.methods, r.handler) for r in HubSpotService().admin_routes()]
     expected = [
         (r.rule, r.methods, r.handler)
-        for r in (*oauth.ADMIN_ROUTES, *owners.ADMIN_ROUTES, *webhooks.ADMIN_ROUTES, *lists.ADMIN_ROUTES)
+        for r in (
+            *oauth.ADMIN_ROUTES,
+            *owners.ADMIN_ROUTES,
+            *webhooks.ADMIN_ROUTES,
+            *lists.ADMIN_ROUTES,
+            *seed.ADMIN_ROUTES,
+        )
     ]
     assert mounted == expected
 

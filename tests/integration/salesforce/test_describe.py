@@ -18,6 +18,7 @@ OBJECTS = {
     "CampaignMember": "00v",
     "User": "005",
     "RecordType": "012",
+    "OpportunityStage": "01J",
 }
 
 

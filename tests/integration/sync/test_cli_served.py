@@ -272,3 +272,70 @@ def test_webhooks_listen_queues_a_signed_delivery_and_stops_cleanly(
     rc, out, _ = _cli(capsys, "status", "--json", *common)
     st = json.loads(out)
     assert (st["queue"], st["webhooks"]["queued"], st["webhooks"]["rejected"]) == (1, 1, 1)
+
+
+def test_sync_run_stops_cleanly_on_sigterm(
+    served: tuple[str, str], tmp_path: Path, state_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 17, bug 9: a service manager stops `sync run` with SIGTERM. It finishes and commits the
+    chunk in flight, prints its last report and exits 0; the next run completes the rest, with no
+    record created twice."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    hs, sf = served
+    cfg = _config(tmp_path, hs, sf)
+    common = ["--config", cfg, "--state", state_url]
+    rc, _, _ = _cli(capsys, "run", "--once", *common, "--quiet")  # install (TRG-15)
+    assert rc == 0
+    for start in range(0, 300, 100):
+        inputs = [{"properties": {"email": f"term{i}@example.com", "lastname": "Term"}} for i in range(start, start + 100)]
+        _hs(hs, "POST", "/crm/v3/objects/contacts/batch/create", {"inputs": inputs})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hubforce.cli", "sync", "run", *common, "--chunk-size", "20"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        seen = ""
+        while proc.stderr is not None and "processed " not in seen and "cycle done" not in seen:
+            line = proc.stderr.readline()
+            assert line, f"sync run ended before processing anything: {seen}"
+            seen += line
+        proc.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert time.monotonic() - started < 30  # not the 900 s poll interval
+    assert "Traceback" not in out + err
+    rep = json.loads(out)  # the last report, printed
+    assert rep["errors"] == 0
+    rc, out, _ = _cli(capsys, "run", "--once", *common, "--quiet")
+    assert rc == 0
+    r = requests.get(
+        f"{sf}/services/data/v59.0/query/",
+        params={"q": "SELECT Email FROM Lead WHERE LastName = 'Term'"},
+        headers={"Authorization": "Bearer sandbox-session"},
+    )
+    emails = sorted(rec["Email"] for rec in r.json()["records"])
+    assert emails == sorted(f"term{i}@example.com" for i in range(300))
+
+
+def test_resync_of_a_record_that_does_not_exist_is_its_own_error(
+    served: tuple[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 17, bug 8: not a "settings error": one line, exit code 6."""
+    hs, sf = served
+    common = ["--config", _config(tmp_path, hs, sf), "--state", f"sqlite:///{tmp_path}/state.db", "--quiet"]
+    assert _cli(capsys, "run", "--once", *common)[0] == 0
+    rc, out, err = _cli(capsys, "resync", "nobody@example.com", *common)
+    assert rc == 6 and out == ""
+    assert err.strip().splitlines() == [
+        "hubforce sync: record not found: no HubSpot contact or Salesforce lead/contact matches 'nobody@example.com'"
+    ]

@@ -3,6 +3,8 @@ Catalog IDs are named in each test."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.integration.sync.harness import Env
 
 TWO_WAY = [
@@ -40,6 +42,7 @@ def test_existing_records_do_not_sync_at_install_and_new_contact_creates_lead(en
     assert eng.why(old)["decisions"] == []
 
 
+@pytest.mark.catalog("CON-2")
 def test_contact_mode_creates_salesforce_contact(env: Env) -> None:  # CON-2
     eng = installed(env, hubspot_creates="contact")
     env.hs_create(email="c@example.com", lastname="Cee")
@@ -48,6 +51,7 @@ def test_contact_mode_creates_salesforce_contact(env: Env) -> None:  # CON-2
     assert env.sf_query("SELECT Id FROM Lead WHERE Email = 'c@example.com'") == []
 
 
+@pytest.mark.catalog("RULE-3", "TRG-2", "TRG-3")
 def test_two_way_both_directions_and_later_change_wins(env: Env) -> None:  # RULE-3, TRG-2, TRG-3, A5
     eng = installed(env, mappings=TWO_WAY)
     cid = env.hs_create(email="t@example.com", firstname="T", lastname="One")
@@ -74,6 +78,7 @@ def test_two_way_both_directions_and_later_change_wins(env: Env) -> None:  # RUL
     assert env.sf_get("Lead", lead["Id"])["FirstName"] in (None, "")
 
 
+@pytest.mark.catalog("RULE-3")
 def test_two_way_conflict_compares_the_fields_own_change_times(env: Env) -> None:  # RULE-3, A5
     eng = installed(env, mappings=TWO_WAY)
     cid = env.hs_create(email="f@example.com", firstname="F", lastname="One")
@@ -102,6 +107,7 @@ def test_two_way_conflict_compares_the_fields_own_change_times(env: Env) -> None
     assert not [e for e in env.journal("hubspot", "POST")[reads:] if e["path"].endswith("/batch/read")]
 
 
+@pytest.mark.catalog("RULE-1", "RULE-2", "RULE-4")
 def test_prefer_salesforce_always_salesforce_and_dont_sync(env: Env) -> None:  # RULE-1, RULE-2, RULE-4
     eng = installed(
         env,
@@ -129,6 +135,7 @@ def test_prefer_salesforce_always_salesforce_and_dont_sync(env: Env) -> None:  #
     assert got["phone"] == "222" and got["city"] == "Bergen" and got["jobtitle"] in (None, "")
 
 
+@pytest.mark.catalog("TRG-4")
 def test_unmapped_change_triggers_nothing(env: Env) -> None:  # TRG-4
     eng = installed(env)
     cid = env.hs_create(email="u@example.com", lastname="U")
@@ -143,6 +150,7 @@ def test_unmapped_change_triggers_nothing(env: Env) -> None:  # TRG-4
     assert "TRG-4" in eng.why(cid)["decisions"][0]["detail"]["reason"]
 
 
+@pytest.mark.catalog("CON-4")
 def test_no_email_does_not_sync(env: Env) -> None:  # CON-4
     eng = installed(env)
     cid = env.hs_create(firstname="Nomail", lastname="N")
@@ -151,6 +159,7 @@ def test_no_email_does_not_sync(env: Env) -> None:  # CON-4
     assert "CON-4" in eng.why(cid)["decisions"][0]["detail"]["reason"]
 
 
+@pytest.mark.catalog("CON-5", "CON-6", "CON-8")
 def test_existing_email_is_linked_not_duplicated(env: Env) -> None:  # CON-5, CON-6, CON-8
     eng = installed(env)
     first = env.sf_create("Lead", Email="dup@example.com", LastName="First", Company="C")
@@ -168,6 +177,7 @@ def test_existing_email_is_linked_not_duplicated(env: Env) -> None:  # CON-5, CO
     del eng
 
 
+@pytest.mark.catalog("CON-1", "TRG-6")
 def test_salesforce_record_creates_contact_or_does_nothing(env: Env) -> None:  # TRG-6, CON-1
     eng = installed(env, from_salesforce_contacts="do_nothing")
     env.sf_create("Lead", Email="lead@example.com", LastName="Lead", FirstName="L", Company="Co")
@@ -179,6 +189,7 @@ def test_salesforce_record_creates_contact_or_does_nothing(env: Env) -> None:  #
     assert env.hs_find("contact@example.com") is None
 
 
+@pytest.mark.catalog("CON-13", "ERR-4")
 def test_email_already_in_use(env: Env) -> None:  # CON-13, ERR-4
     eng = installed(env, mappings=[{"hubspot": "email", "salesforce": "Email", "rule": "two_way"}])
     env.hs_create(email="taken@example.com", lastname="T")
@@ -191,6 +202,7 @@ def test_email_already_in_use(env: Env) -> None:  # CON-13, ERR-4
     assert eng.status()["errors"]["by_category"] == {"DUPLICATES": 1}
 
 
+@pytest.mark.catalog("TRG-14")
 def test_manual_resync_record(env: Env) -> None:  # TRG-14
     env.hs_create(email="pre@example.com", lastname="Pre")  # exists before install: not synced
     eng = installed(env)
@@ -199,6 +211,7 @@ def test_manual_resync_record(env: Env) -> None:  # TRG-14
     assert len(env.sf_query("SELECT Id FROM Lead WHERE Email = 'pre@example.com'")) == 1
 
 
+@pytest.mark.catalog("SET-5")
 def test_integration_off(env: Env) -> None:  # SET-5
     s = env.settings()
     s.integration_enabled = False

@@ -36,6 +36,7 @@ def test_timeout_on_create_reconciles_without_duplicates(env: Env) -> None:
     assert len(env.sf_query("SELECT Id FROM Lead WHERE Email = 'slow@example.com'")) == 1
 
 
+@pytest.mark.catalog("ERR-3", "ERR-6", "ERR-8")
 def test_validation_failure_for_one_record(env: Env) -> None:  # ERR-3/ERR-6, ERR-8
     eng = installed(env)
     bad = env.hs_create(email="bad@example.com", lastname="x" * 200)  # LastName max 80
@@ -49,6 +50,7 @@ def test_validation_failure_for_one_record(env: Env) -> None:  # ERR-3/ERR-6, ER
     assert eng.status()["errors"]["records"] == 0
 
 
+@pytest.mark.catalog("LIM-2", "SUS-1", "SUS-4")
 def test_request_limit_suspends_then_clear(env: Env) -> None:  # SUS-1, SUS-4, LIM-2
     eng = installed(env)
     env.hs_create(email="s@example.com", lastname="S")
@@ -87,6 +89,7 @@ def test_crash_mid_cycle_then_restart(env: Env, monkeypatch: pytest.MonkeyPatch)
     assert env.engine().why(cid)["link"] is not None
 
 
+@pytest.mark.catalog("LIM-1", "LIM-4")
 def test_api_ledger_and_allocation(env: Env) -> None:  # LIM-1, LIM-4
     eng = installed(env)
     st = eng.status()
@@ -101,6 +104,7 @@ def test_api_ledger_and_allocation(env: Env) -> None:  # LIM-1, LIM-4
     assert capped.run_cycle().created_in_salesforce == 1  # the 24-hour window moved on
 
 
+@pytest.mark.catalog("ERR-5")
 def test_field_permission_error_is_recorded_rest_still_syncs(env: Env) -> None:  # ERR-5
     eng = installed(
         env,

@@ -9,6 +9,7 @@ from tests.integration.sync.harness import Env
 from tests.integration.sync.test_contacts_sync import installed
 
 
+@pytest.mark.catalog("INC-1")
 def test_static_list_is_rejected_and_unknown_list_named(env: Env) -> None:  # INC-1
     env.hs_list("Manual one", processing="MANUAL")
     with pytest.raises(SettingsError, match=r"'Manual one'.*MANUAL.*INC-1"):
@@ -17,6 +18,7 @@ def test_static_list_is_rejected_and_unknown_list_named(env: Env) -> None:  # IN
         env.engine(inclusion_list="Nope").validate()
 
 
+@pytest.mark.catalog("INC-3", "INC-4", "INC-5", "INC-9")
 def test_list_gates_join_and_leave(env: Env) -> None:  # INC-3, INC-4, INC-5, INC-9
     env.hs_list("Leads only")
     member_before = env.hs_create(email="before@example.com", lastname="B", lifecyclestage="lead")
@@ -41,6 +43,7 @@ def test_list_gates_join_and_leave(env: Env) -> None:  # INC-3, INC-4, INC-5, IN
     assert member_before
 
 
+@pytest.mark.catalog("INC-7", "INC-8")
 def test_salesforce_auto_create_ignores_list_once(env: Env) -> None:  # INC-7, INC-8
     env.hs_list("VIP only", prop="jobtitle", value="VIP")
     eng = installed(env, inclusion_list="VIP only")
@@ -53,6 +56,7 @@ def test_salesforce_auto_create_ignores_list_once(env: Env) -> None:  # INC-7, I
     assert c is not None and c["properties"]["lastname"] == "S"
 
 
+@pytest.mark.catalog("INC-6")
 def test_resync_list(env: Env) -> None:  # INC-6
     lid = env.hs_list("VIPs", prop="jobtitle", value="VIP")
     for i in range(3):
@@ -63,6 +67,7 @@ def test_resync_list(env: Env) -> None:  # INC-6
     assert eng.resync_list(lid).created_in_salesforce == 0
 
 
+@pytest.mark.catalog("IMP-1", "IMP-2", "IMP-4")
 def test_import_leads(env: Env) -> None:  # IMP-1, IMP-2, IMP-4
     env.sf_create("Lead", Email="imp@example.com", LastName="Imp", FirstName="Ida", Company="C")
     env.advance(5)  # the older record wins a shared email (IMP-4)
@@ -76,6 +81,7 @@ def test_import_leads(env: Env) -> None:  # IMP-1, IMP-2, IMP-4
     assert c is not None and c["properties"]["firstname"] == "Ida"  # follow-up sync filled it
 
 
+@pytest.mark.catalog("IMP-3")
 def test_import_outside_list_stays_bare(env: Env) -> None:  # IMP-3
     env.hs_list("VIP only", prop="jobtitle", value="VIP")
     env.sf_create("Lead", Email="bare@example.com", LastName="Bare", FirstName="B", Company="C")
@@ -85,6 +91,7 @@ def test_import_outside_list_stays_bare(env: Env) -> None:  # IMP-3
     assert c is not None and not c["properties"].get("firstname")
 
 
+@pytest.mark.catalog("DEL-1", "DEL-2")
 @pytest.mark.parametrize("deletion", ["delete", "do_nothing"])
 def test_salesforce_deletion_setting(env: Env, deletion: str) -> None:  # DEL-1, DEL-2
     eng = installed(env, deletion=deletion)
@@ -103,6 +110,7 @@ def test_salesforce_deletion_setting(env: Env, deletion: str) -> None:  # DEL-1,
     assert cid
 
 
+@pytest.mark.catalog("CON-9")
 def test_lead_conversion_moves_link_to_contact(env: Env) -> None:  # CON-9, A7
     eng = installed(env, mappings=[{"hubspot": "lastname", "salesforce": "LastName", "rule": "two_way"}])
     cid = env.hs_create(email="conv@example.com", lastname="Conv")

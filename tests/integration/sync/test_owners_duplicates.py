@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.integration.sync.harness import Env
 from tests.integration.sync.test_contacts_sync import installed
 
@@ -15,6 +17,7 @@ def owner_ids(env: Env) -> tuple[str, str, str]:
     return str(integ), user["Id"], str(other)
 
 
+@pytest.mark.catalog("OWN-2", "OWN-3", "RULE-5", "RULE-16")
 def test_owner_mapping_valid_owner_and_revert(env: Env) -> None:  # OWN-2, OWN-3, RULE-5, RULE-16
     integ, sf_user, orphan = owner_ids(env)
     eng = installed(env)
@@ -31,6 +34,7 @@ def test_owner_mapping_valid_owner_and_revert(env: Env) -> None:  # OWN-2, OWN-3
     assert "RULE-16" in str(eng.why(cid)["decisions"][0]["detail"])
 
 
+@pytest.mark.catalog("OWN-2")
 def test_salesforce_owner_without_hubspot_owner_is_skipped(env: Env) -> None:  # OWN-2
     integ, _sf_user, _ = owner_ids(env)
     (alice,) = env.sf_query("SELECT Id FROM User WHERE Email = 'alice.admin@example.com'")
@@ -48,6 +52,7 @@ def test_salesforce_owner_without_hubspot_owner_is_skipped(env: Env) -> None:  #
     assert env.hs_get(cid, "lastname")["lastname"] == "Alpha"  # the rest of the record still syncs
 
 
+@pytest.mark.catalog("CON-7", "CON-11")
 def test_later_syncs_follow_most_recently_updated_duplicate(env: Env) -> None:  # CON-7, CON-11
     eng = installed(env)
     cid = env.hs_create(email="twin@example.com", lastname="Twin")
@@ -62,6 +67,7 @@ def test_later_syncs_follow_most_recently_updated_duplicate(env: Env) -> None:  
     assert first["Id"] != second
 
 
+@pytest.mark.catalog("DEL-3")
 def test_merge_in_salesforce_deletes_loser_contact_when_set(env: Env) -> None:  # DEL-3
     eng = installed(env, deletion="delete", hubspot_creates="contact")
     keep = env.hs_create(email="keep@example.com", lastname="Keep")

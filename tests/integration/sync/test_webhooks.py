@@ -7,6 +7,7 @@ import hashlib
 import json
 from typing import Any
 
+import pytest
 import requests
 
 from sync.engine import SyncEngine
@@ -46,6 +47,7 @@ def searches(env: Env) -> int:
     return sum(1 for e in env.journal("hubspot", "POST") if e["path"].endswith("/search"))
 
 
+@pytest.mark.catalog("TRG-2", "TRG-7")
 def test_creation_and_change_sync_by_drain_without_a_search(env: Env) -> None:  # TRG-7, TRG-2
     eng = hooked(env, mappings=TWO_WAY)
     before = searches(env)
@@ -164,6 +166,7 @@ def test_drain_after_restart_processes_what_the_receiver_queued(env: Env, state_
     assert again.process_queue().created_in_salesforce == 1
 
 
+@pytest.mark.catalog("INC-2", "INC-3", "INC-5", "INC-9")
 def test_inclusion_list_is_checked_per_record_on_a_drain(env: Env) -> None:  # INC-2, INC-3, INC-5, INC-9
     env.hs_list("Leads only")
     eng = hooked(env, inclusion_list="Leads only")
@@ -186,6 +189,7 @@ def test_inclusion_list_is_checked_per_record_on_a_drain(env: Env) -> None:  # I
     assert "left_list" in outcomes
 
 
+@pytest.mark.catalog("TRG-1")
 def test_run_loop_drains_between_poll_ticks(env: Env) -> None:  # TRG-1 with webhooks
     eng = hooked(env, mappings=TWO_WAY)
     cid = env.hs_create(email="loop@example.com", lastname="L")

@@ -9,6 +9,7 @@ import pytest
 from simulator.salesforce.soql import parse
 from simulator.salesforce.soql.errors import SoqlError
 from simulator.salesforce.soql.nodes import (
+    Aggregate,
     And,
     BoolLit,
     Comparison,
@@ -22,8 +23,10 @@ from simulator.salesforce.soql.nodes import (
     Or,
     OrderItem,
     Query,
+    SemiJoin,
     SetComparison,
     StringLit,
+    SubQuery,
 )
 
 F = FieldPath
@@ -52,6 +55,7 @@ def test_full_query_shape() -> None:
         order_by=(OrderItem(F(("LastName",)), True, True), OrderItem(F(("Id",)), False, None)),
         limit=10,
         offset=5,
+        select=(F(("Id",)), F(("Email",)), F(("Owner", "Name"))),
     )
     assert q.order_by[0].effective_nulls_first is True
     assert q.order_by[1].effective_nulls_first is True  # ASC default: nulls first
@@ -76,9 +80,16 @@ def test_count() -> None:
     assert q.where == Comparison(F(("IsDeleted",)), "=", BoolLit(False))
 
 
-def test_count_with_field_is_unsupported_aggregate() -> None:
-    err = malformed("SELECT COUNT(Id) FROM Lead")
-    assert "aggregate" in err.message
+def test_aggregate_calls_with_and_without_alias() -> None:
+    q = parse("SELECT Status, COUNT(Id), MAX(CreatedDate) newest FROM Lead GROUP BY Status HAVING COUNT(Id) > 1")
+    assert q.select == (
+        F(("Status",)),
+        Aggregate("COUNT", F(("Id",))),
+        Aggregate("MAX", F(("CreatedDate",)), "newest"),
+    )
+    assert q.group_by == (F(("Status",)),) and q.is_aggregate
+    assert q.having == Comparison(Aggregate("COUNT", F(("Id",))), ">", NumberLit(1, "1"))
+    assert "unexpected token: 'FROM'" in malformed("SELECT COUNT(Id FROM Lead").message
 
 
 @pytest.mark.parametrize("op", ["=", "!=", "<", "<=", ">", ">="])
@@ -173,7 +184,7 @@ def test_error_position_on_second_line() -> None:
         ("SELECT Id FROM Lead ORDER BY Id NULLS", 38),
         ("SELECT Id FROM Lead WHERE CreatedDate = LAST_N_DAYS", 52),
         ("SELECT Id FROM Lead WHERE (Email = 'a'", 39),
-        ("SELECT Id FROM Lead GROUP BY Id", 21),
+        ("SELECT Id FROM Lead GROUP Id", 27),
         ("SELECT Id.", 11),
         ("DELETE FROM Lead", 1),
         ("", 1),
@@ -183,9 +194,15 @@ def test_malformed_positions(text: str, column: int) -> None:
     assert malformed(text).column == column
 
 
-def test_subqueries_are_reported() -> None:
-    assert "sub-queries" in malformed("SELECT Id, (SELECT Id FROM Contacts) FROM Account").message
-    assert "semi-join" in malformed("SELECT Id FROM Lead WHERE OwnerId IN (SELECT Id FROM User)").message
+def test_subqueries_parse() -> None:
+    q = parse("SELECT Id, (SELECT Id FROM Contacts WHERE LastName = 'x' LIMIT 2) FROM Account")
+    sub = q.select[1]
+    assert isinstance(sub, SubQuery) and sub.query.object_name == "Contacts" and sub.query.limit == 2
+    assert q.fields == (F(("Id",)),)
+    semi = where("OwnerId NOT IN (SELECT Id FROM User WHERE IsActive = false)")
+    assert isinstance(semi, SemiJoin) and semi.negated and semi.query.object_name == "User"
+    deeper = "SELECT Id, (SELECT Id, (SELECT Id FROM Tasks) FROM Contacts) FROM Account"
+    assert "sub-queries inside sub-queries are not supported by this sandbox" in malformed(deeper).message
 
 
 def test_deep_nesting_is_malformed_not_recursion_error() -> None:

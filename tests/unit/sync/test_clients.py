@@ -130,6 +130,7 @@ def test_salesforce_query_paging_and_limit_header() -> None:
     assert c.limit_info == (18, 15000)
 
 
+@pytest.mark.catalog("SUS-1")
 @responses.activate
 def test_salesforce_request_limit_is_a_suspension() -> None:  # SUS-1
     responses.get(
@@ -175,6 +176,7 @@ def test_salesforce_query_in_chunks_long_lists() -> None:
     assert all(len(x.request.url) < 40_000 for x in responses.calls)
 
 
+@pytest.mark.catalog("SUS-4")
 @responses.activate
 def test_salesforce_unknown_exception_after_retries_is_sus4() -> None:
     responses.get(

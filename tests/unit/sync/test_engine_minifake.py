@@ -202,7 +202,7 @@ def test_crash_after_create_before_commit_creates_no_duplicate(
 def test_hubspot_search_windows_past_the_cap(
     fake: MiniFake, state_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sync.engine as eng_mod
+    import sync.pipeline.capture as eng_mod
 
     monkeypatch.setattr(eng_mod, "SEARCH_CAP", 5)
     monkeypatch.setattr(eng_mod, "SEARCH_PAGE", 2)
@@ -232,6 +232,7 @@ def test_import_salesforce_email_only_then_follow_up(fake: MiniFake, state_url: 
     assert c["properties"]["firstname"] == "Ann"  # IMP-2 follow-up filled the rest
 
 
+@pytest.mark.catalog("IMP-3")
 def test_import_outside_list_stays_bare(fake: MiniFake, state_url: str, tmp_path: Path) -> None:  # IMP-3
     fake.lists["9"] = {"listId": "9", "name": "L", "processingType": "DYNAMIC"}
     fake.members["9"] = set()
@@ -255,6 +256,7 @@ def test_integration_off_and_do_nothing(fake: MiniFake, state_url: str, tmp_path
     assert fake.contacts == {} and rep.skipped == 1  # CON-1
 
 
+@pytest.mark.catalog("RULE-16")
 def test_owner_not_in_salesforce_reverts(fake: MiniFake, state_url: str, tmp_path: Path) -> None:  # RULE-16
     eng = engine(fake, state_url)
     eng.run_cycle()
@@ -270,6 +272,7 @@ def test_owner_not_in_salesforce_reverts(fake: MiniFake, state_url: str, tmp_pat
     assert fake.contacts[cid]["properties"]["hubspot_owner_id"] == "77"
 
 
+@pytest.mark.catalog("CON-13")
 def test_email_already_in_use(fake: MiniFake, state_url: str, tmp_path: Path) -> None:  # CON-13
     eng = engine(fake, state_url, mappings=[{"hubspot": "email", "salesforce": "Email", "rule": "two_way"}])
     eng.run_cycle()
@@ -307,6 +310,7 @@ def test_429_storm_5xx_and_drops_are_retried(fake: MiniFake, state_url: str, tmp
     assert eng.status()["api"]["hubspot_calls_24h"] >= 7  # failed attempts count too (LIM-1)
 
 
+@pytest.mark.catalog("SUS-1", "SUS-4")
 def test_request_limit_suspends_and_clear_suspension(
     fake: MiniFake, state_url: str, tmp_path: Path
 ) -> None:  # SUS-1 / SUS-4
@@ -350,6 +354,7 @@ def test_hubspot_daily_limit_pauses_until_tomorrow(fake: MiniFake, state_url: st
     assert eng.run_cycle().created_in_salesforce == 1
 
 
+@pytest.mark.catalog("LIM-1")
 def test_allocation_stops_salesforce_calls(fake: MiniFake, state_url: str, tmp_path: Path) -> None:  # LIM-1
     s = settings()
     s.api.allocation = 3
@@ -359,6 +364,7 @@ def test_allocation_stops_salesforce_calls(fake: MiniFake, state_url: str, tmp_p
     assert eng.status()["api"]["remaining"] <= 0
 
 
+@pytest.mark.catalog("RULE-9")
 def test_new_mapping_is_not_retroactive(fake: MiniFake, state_url: str) -> None:  # RULE-9
     last = {"hubspot": "lastname", "salesforce": "LastName", "rule": "two_way"}
     off = [{"hubspot": "firstname", "salesforce": "FirstName", "rule": "dont_sync"}, last]
@@ -387,6 +393,7 @@ def test_new_mapping_is_not_retroactive(fake: MiniFake, state_url: str) -> None:
     assert fake.sf["Lead"][lid]["FirstName"] == "Hub"
 
 
+@pytest.mark.catalog("LIM-4")
 def test_automatic_retries_pause_above_75_percent_of_allocation(
     fake: MiniFake, state_url: str
 ) -> None:  # LIM-4
@@ -418,9 +425,9 @@ def test_tie_past_the_search_cap_is_read_in_full(
 ) -> None:
     """More records at one lastmodifieddate than search pages reach (bulk writes, frozen clocks):
     HubSpot stops offering a next page at the cap, so the tie must continue by id, not end there."""
-    import sync.engine
+    import sync.pipeline.capture
 
-    monkeypatch.setattr(sync.engine, "SEARCH_CAP", 400)
+    monkeypatch.setattr(sync.pipeline.capture, "SEARCH_CAP", 400)
     fake.search_cap = 400
     eng = engine(fake, state_url)
     eng.run_cycle()  # install
@@ -455,6 +462,7 @@ def test_overlap_window_is_skipped_when_nothing_arrived_late(fake: MiniFake, sta
     assert any(lead["Email"] == "late@example.com" for lead in fake.sf["Lead"].values()), late
 
 
+@pytest.mark.catalog("ERR-8")
 def test_public_errors_decisions_and_resync_errors(fake: MiniFake, state_url: str) -> None:  # ERR-8
     eng = engine(fake, state_url)
     eng.run_cycle()

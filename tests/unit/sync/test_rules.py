@@ -39,6 +39,7 @@ def test_equal_values_do_nothing() -> None:
     assert d.action == Action.NONE and d.synced_value == "a"
 
 
+@pytest.mark.catalog("RULE-4")
 def test_dont_sync_never_moves_or_clears() -> None:  # RULE-4
     assert decide_field(fs(SyncRule.DONT_SYNC, "new", None, "old")).action == Action.NONE
     assert decide_field(fs(SyncRule.DONT_SYNC, None, "x", "old")).action == Action.NONE
@@ -60,6 +61,7 @@ def test_two_way_single_side_change(
     assert (d.action, d.value) == expect
 
 
+@pytest.mark.catalog("RULE-3")
 def test_two_way_both_changed_later_wins() -> None:  # RULE-3 / A5
     assert (
         decide_field(fs(SyncRule.TWO_WAY, "h", "s", "old", hs_at=T2, sf_at=T1)).action == Action.TO_SALESFORCE
@@ -69,6 +71,7 @@ def test_two_way_both_changed_later_wins() -> None:  # RULE-3 / A5
     assert decide_field(fs(SyncRule.TWO_WAY, "h", "s", "old", hs_at=T1, sf_at=T1)).action == Action.TO_HUBSPOT
 
 
+@pytest.mark.catalog("RULE-1")
 def test_prefer_salesforce_unless_blank() -> None:  # RULE-1 / A6
     # HubSpot fills a blank Salesforce field
     assert decide_field(fs(SyncRule.PREFER_SALESFORCE, "h", None, None)).action == Action.TO_SALESFORCE
@@ -83,6 +86,7 @@ def test_prefer_salesforce_unless_blank() -> None:  # RULE-1 / A6
     assert (d.action, d.value) == (Action.TO_SALESFORCE, "h2")
 
 
+@pytest.mark.catalog("RULE-2")
 def test_always_salesforce() -> None:  # RULE-2
     assert decide_field(fs(SyncRule.ALWAYS_SALESFORCE, "h", None, None)).action == Action.NONE
     assert decide_field(fs(SyncRule.ALWAYS_SALESFORCE, "h", None, None, known=False)).action == Action.NONE
@@ -114,6 +118,7 @@ def test_first_sync_never_clears_and_owner_keeps_salesforce() -> None:
     assert (d.action, d.value) == (Action.TO_HUBSPOT, "005B")  # OWN-4
 
 
+@pytest.mark.catalog("OWN-4", "RULE-5")
 def test_owner_is_two_way_after_first_sync() -> None:  # RULE-5 / OWN-4
     owner = FieldState(
         FieldMapping("hubspot_owner_id", "OwnerId", SyncRule.PREFER_SALESFORCE),

@@ -79,6 +79,7 @@ def test_default_rule_override_and_custom_mapping() -> None:
     assert by[("shoe_size", "Shoe_Size__c")].rule == SyncRule.DONT_SYNC
 
 
+@pytest.mark.catalog("RULE-6")
 def test_type_compatibility_table() -> None:  # RULE-6/7
     assert type_mismatch("number", "number", "double") is None
     assert type_mismatch("number", "number", "string") == "Mismatched Types"

@@ -1,0 +1,84 @@
+"""What differs per synced pair of object types: one `ObjectType` descriptor per pair.
+
+The pipeline stages (sync/pipeline/) take a descriptor and never test which object they sync; a new
+pair (companies and accounts, deals and opportunities, ...) is a new small module next to
+contacts.py that builds one of these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sync.schema import ObjectNames
+
+if TYPE_CHECKING:
+    from sync.pipeline.pair import Pair
+    from sync.schema import Schema
+    from sync.settings import ObjectSettings, Settings
+
+# A special step: called by a stage with the engine (the per-run context), the pairs and the open
+# state-database session where the stage has one. Typed loosely: the engine is the stages' mixin.
+SpecialStep = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class ObjectType:
+    name: str  # the settings section and the Link.object_type value
+    hs_object: str  # the HubSpot object type in CRM v3 paths
+    sf_objects: tuple[str, ...]  # the Salesforce sObjects synced with it, in capture order
+    default_sf_object: str  # a pair whose sObject is not known yet
+    # The dedupe key of a record on each side (e.g. the lower-cased email), or None when it has none.
+    hs_key: Callable[[dict[str, Any]], str | None]
+    sf_key: Callable[[dict[str, Any]], str | None]
+    hs_key_property: str  # HubSpot property holding the key (batch read / upsert by it)
+    sf_key_field: str  # Salesforce field holding the key
+    # The settings section of this pair (toggles, deletion behaviour, mappings, inclusion list).
+    settings_of: Callable[[Settings], ObjectSettings]
+    # HubSpot properties holding the linked Salesforce record's id, per sObject (CON-12).
+    link_properties: dict[str, str] = field(default_factory=dict)
+    # Required Salesforce fields filled with a placeholder on create when HubSpot has no value;
+    # the same values read back count as blank.
+    create_defaults: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Salesforce id prefixes (first 3 characters) -> sObject, to resolve a record the user names.
+    sf_id_prefixes: dict[str, str] = field(default_factory=dict)
+    # Hooks for the special steps of this pair (None: no such step).
+    sf_create_target: Callable[[ObjectSettings], str] | None = None  # which sObject HubSpot creates
+    sf_match_filter: Callable[[str, Schema], str] | None = None  # extra SOQL condition for matching
+    sf_read_only: Callable[[str, dict[str, Any]], bool] | None = None  # a record never written to
+    sf_specials: SpecialStep | None = None  # e.g. lead conversion (gate stage)
+    creates_from_salesforce: Callable[[ObjectSettings, str], bool] | None = None  # CON-1 per sObject
+    # What the schema stage names in reads and error messages for this pair.
+    schema_names: ObjectNames = field(default_factory=ObjectNames)
+
+    @property
+    def placeholders(self) -> dict[str, str]:
+        """Every placeholder value by field, across the sObjects."""
+        out: dict[str, str] = {}
+        for defaults in self.create_defaults.values():
+            out.update(defaults)
+        return out
+
+    def match_filter(self, sobject: str, schema: Schema) -> str:
+        return self.sf_match_filter(sobject, schema) if self.sf_match_filter else ""
+
+    def read_only(self, sobject: str, rec: dict[str, Any]) -> bool:
+        return bool(self.sf_read_only and self.sf_read_only(sobject, rec))
+
+    def create_target(self, section: ObjectSettings) -> str:
+        return self.sf_create_target(section) if self.sf_create_target else self.default_sf_object
+
+    def takes_from_salesforce(self, section: ObjectSettings, sobject: str) -> bool:
+        return self.creates_from_salesforce(section, sobject) if self.creates_from_salesforce else True
+
+    def sobject_of_id(self, record_id: str) -> str | None:
+        return self.sf_id_prefixes.get(record_id[:3]) if len(record_id) in (15, 18) else None
+
+    def cursor_name(self) -> str:
+        return f"hubspot:{self.hs_object}:lastmodifieddate"
+
+
+def pair_key(obj: ObjectType, p: Pair) -> str | None:
+    """The pair's dedupe key, from whichever side it has (HubSpot first)."""
+    return (obj.hs_key(p.hs) if p.hs else None) or (obj.sf_key(p.sf) if p.sf else None)
