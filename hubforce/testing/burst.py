@@ -5,6 +5,7 @@ Used by bench/parallel_clients.py and the integration tests (issue 17, bug 13)."
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -68,4 +69,12 @@ def burst(base_url: str, path: str, n: int, token: str = HUBSPOT_TOKEN) -> Burst
         f"GET {path} HTTP/1.1\r\nHost: {hostport}\r\nAuthorization: Bearer {token}\r\n"
         "Accept: application/json\r\nConnection: close\r\n\r\n"
     ).encode()
-    return asyncio.run(_burst(host.strip("[]"), int(port), request, n))
+    # On a thread of its own: the caller's thread may already run an event loop (Playwright's
+    # sync API leaves one running in a test process), and asyncio.run refuses to nest.
+    out: list[Burst] = []
+    worker = threading.Thread(target=lambda: out.append(asyncio.run(_burst(host.strip("[]"), int(port), request, n))))
+    worker.start()
+    worker.join()
+    if not out:
+        raise RuntimeError("the burst's event loop failed (see the thread's traceback above)")
+    return out[0]

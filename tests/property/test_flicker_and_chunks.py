@@ -2,8 +2,8 @@
 transport failure escaping an engine action (hubforce.testing.transport_faults), and chunk
 boundaries (the machine run with chunk sizes 1 and 7; test_sync_machine.py runs the default).
 
-The issue's bug 2 reproduction (`test_initial_sync_never_blanks_a_value`) fails until the engine
-stops reading a stale captured blank as a clear: the redesign (issue 11) fixes it."""
+The issue's bug 2 reproduction (`test_initial_sync_never_blanks_a_value`) failed on the engine before
+the redesign (issue 11), which stopped reading a stale captured blank as a clear."""
 
 from __future__ import annotations
 
