@@ -8,7 +8,7 @@ import importlib
 import inspect
 import sys
 
-BENCHES = ("hubspot_fake", "salesforce_fake", "sync_engine", "scenario_suite")
+BENCHES = ("hubspot_fake", "salesforce_fake", "sync_engine", "scenario_suite", "parallel_clients")
 
 
 def main(argv: list[str]) -> int:

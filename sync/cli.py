@@ -11,7 +11,7 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
-from sync.errors import AuthError, RecordNotFound, SyncHttpError
+from sync.errors import AuthError, RecordNotFound, StateUnavailable, SyncHttpError
 from sync.settings import Settings, SettingsError
 from sync.state.lock import EngineBusy, engine_lock
 
@@ -87,10 +87,21 @@ def _engine(args: argparse.Namespace, network: bool = True) -> Any:
     settings = Settings.from_yaml(args.config)
     progress = None if args.quiet else (lambda msg: print(f"[sync] {msg}", file=sys.stderr, flush=True))
     eng = SyncEngine(settings, state_url=args.state, progress=progress, chunk_size=getattr(args, "chunk_size", 1000))
+    eng.on_wait = lambda msg, seconds: _announce_wait(msg, seconds, args.quiet)
     # From the command line a wrong url or a server that is not running should say so at once,
     # not after a minute of connection retries (a running engine keeps retrying: see RetryingHttp).
     eng.fail_fast_connect = network
     return eng
+
+
+# Under --quiet a wait this long is still announced: a silent process that sleeps looks hung.
+QUIET_WAIT_SECONDS = 5.0
+
+
+def _announce_wait(message: str, seconds: float, quiet: bool) -> None:
+    """Retries after 429/5xx/no answer: say when and why the engine waits (issue 17)."""
+    if not quiet or seconds >= QUIET_WAIT_SECONDS:
+        print(f"[sync] {message}", file=sys.stderr, flush=True)
 
 
 def _guarded(fn: Any) -> Any:
@@ -102,6 +113,9 @@ def _guarded(fn: Any) -> Any:
             return 0
         except SettingsError as exc:
             print(f"hubforce sync: settings error: {exc}", file=sys.stderr)
+            return 2
+        except StateUnavailable as exc:
+            print(f"hubforce sync: cannot open the state database: {exc}", file=sys.stderr)
             return 2
         except RecordNotFound as exc:
             print(f"hubforce sync: record not found: {exc}", file=sys.stderr)
@@ -166,7 +180,7 @@ def _run_locked(eng: Any, args: argparse.Namespace) -> int:
 
 
 def _receiver_server(eng: Any) -> Any:
-    from sync.webhooks import ReceiverServer
+    from sync.webhook_server import ReceiverServer
 
     hooks = eng.settings.hubspot.webhooks
     try:
@@ -199,6 +213,7 @@ def _webhooks_listen(args: argparse.Namespace) -> int:
 def _webhooks_subscribe(args: argparse.Namespace) -> int:
     import requests
 
+    from sync.clients.http import TRANSPORT_ERRORS, URL_ERRORS, _connect_failure
     from sync.webhooks import WebhookRejected, ensure_subscriptions
 
     eng = _engine(args)
@@ -219,8 +234,11 @@ def _webhooks_subscribe(args: argparse.Namespace) -> int:
     except WebhookRejected as exc:
         print(f"hubforce sync: webhooks-subscribe failed: {exc.message}", file=sys.stderr)
         return 4
-    except requests.RequestException as exc:
-        print(f"hubforce sync: cannot reach hubspot: {exc}", file=sys.stderr)
+    except URL_ERRORS as exc:
+        print(f"hubforce sync: bad hubspot url: {exc}", file=sys.stderr)
+        return 2
+    except TRANSPORT_ERRORS as exc:  # refused, reset, TLS trust, a CA bundle that does not exist
+        print(f"hubforce sync: cannot reach hubspot: {_connect_failure(eng.settings.hubspot.url, exc)}", file=sys.stderr)
         return 4
     print(json.dumps(out, indent=2))
     return 0

@@ -102,6 +102,10 @@ class AllocationExhausted(Exception):
     """LIM-1: the Salesforce API allocation for the last 24 hours is used up."""
 
 
+class StateUnavailable(Exception):
+    """The state database cannot be opened (bad URL, missing directory or database, refused login)."""
+
+
 class RecordNotFound(LookupError):
     """A record the user named (HubSpot id, Salesforce id or email) exists on neither side: not a
     settings problem, its own kind of error (the CLI's exit code 6, the UI's 404)."""

@@ -3,7 +3,7 @@ HubSpot/Salesforce type-compatibility table (RULE-6/7). One source of truth for 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -31,6 +31,9 @@ class FieldMapping:
     salesforce: str
     rule: SyncRule = DEFAULT_RULE
     default: bool = False  # RULE-11: default mappings cannot be deleted (only their rule changed)
+    # Position in the user's `contacts.mappings` list, so errors name the entry the user wrote
+    # (not its index among the defaults); None for defaults the user did not mention.
+    entry: int | None = field(default=None, compare=False)
 
     @property
     def is_owner(self) -> bool:

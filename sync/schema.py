@@ -97,8 +97,9 @@ def build_schema(
     sf = {obj: {f["name"]: f for f in d.get("fields", [])} for obj, d in describes.items()}
     schema = Schema(hs, sf, {obj: [] for obj in describes}, names=names)
     for i, m in enumerate(mappings):
+        entry = m.entry if m.entry is not None else i  # the user's own list, not the defaults
         key = (
-            f"{names.section}.mappings[{i}]"
+            f"{names.section}.mappings[{entry}]"
             if not m.default
             else f"default mapping {m.hubspot} <-> {m.salesforce}"
         )

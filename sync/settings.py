@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -120,7 +121,7 @@ class ApiSettings:
     allocation: int | None = None  # A11: unset = uncapped (LIM-4 then uses the 5,000-call rule)
     max_retries: int = 6
     backoff_base_seconds: float = 1.0
-    backoff_max_seconds: float = 60.0
+    backoff_max_seconds: float = 10.0
     # Chunks of one batch operation (composite saves, batch reads/updates, IN-list queries) in
     # flight at once. 1 keeps the request order fixed (deterministic ids against the fakes).
     concurrency: int = 1
@@ -162,7 +163,8 @@ class Settings:
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise SettingsError(f"settings file is not valid YAML: {exc}") from None
+            where = str(source) if text is not source else "settings"
+            raise SettingsError(_yaml_problem(where, exc)) from None
         if not isinstance(data, dict):
             raise SettingsError("settings must be a mapping at the top level")
         return cls.from_dict(data)
@@ -194,6 +196,17 @@ class Settings:
             state_url=r.str("state_url", None),
         )
         return settings
+
+
+def _yaml_problem(where: str, exc: yaml.YAMLError) -> str:
+    """`FILE, line L, column C: problem` (PyYAML's own text is several lines naming "<unicode string>")."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc).split("\n", 1)[0]
+    context = getattr(exc, "context", None)
+    if context and context != problem:
+        problem = f"{problem} ({context})"
+    at = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+    return f"{where}{at}: not valid YAML: {' '.join(str(problem).split())}"
 
 
 class _Reader:
@@ -232,6 +245,29 @@ class _Reader:
             raise SettingsError(f"{self.key(name)}: expected a string, got {value!r}")
         return str(value)
 
+    def url(self, name: str, default: str | None, strip: bool = True) -> str | None:
+        """An http(s) URL with a host and a valid port (a malformed one fails here, with its key,
+        instead of deep inside the HTTP library on the first call)."""
+        value = self.str(name, default)
+        if not value:
+            return value
+        parts = urlsplit(value)
+        problem = None
+        if parts.scheme not in ("http", "https"):
+            problem = "must be an http(s) URL"
+        elif not parts.hostname:
+            problem = "has no host"
+        else:
+            try:
+                port = parts.port  # ValueError for a port outside 0..65535 or not a number
+            except ValueError:
+                port = 0
+            if port == 0:
+                problem = "has an invalid port (1..65535)"
+        if problem:
+            raise SettingsError(f"{self.key(name)}: {problem}, got {value!r} (e.g. https://api.hubapi.com)")
+        return value.rstrip("/") if strip else value
+
     def bool(self, name: str, default: bool) -> bool:
         value = self.data.get(name, default)
         if not isinstance(value, bool):
@@ -266,7 +302,7 @@ class _Reader:
 def _hubspot(r: _Reader) -> HubSpotConnection:
     r.no_unknown({"url", "token", "oauth", "timeout", "webhooks"})
     conn = HubSpotConnection(
-        url=(r.str("url", HubSpotConnection.url) or "").rstrip("/"),
+        url=r.url("url", HubSpotConnection.url) or "",
         token=r.str("token", None),
         timeout=r.float("timeout", 30.0),
     )
@@ -303,9 +339,7 @@ def _webhooks(r: _Reader) -> WebhookSettings:
     signature = (r.str("signature", "v3") or "").lower()
     if signature not in ("v3", "any"):
         raise SettingsError(f"{r.key('signature')}: {signature!r} is not one of: v3, any")
-    public_url = r.str("public_url", None)
-    if public_url and not public_url.startswith(("http://", "https://")):
-        raise SettingsError(f"{r.key('public_url')}: must be an http(s) URL, got {public_url!r}")
+    public_url = r.url("public_url", None, strip=False)
     drain = r.float("drain_interval_seconds", 5.0)
     if drain <= 0:
         raise SettingsError(f"{r.key('drain_interval_seconds')}: must be > 0, got {drain}")
@@ -337,14 +371,14 @@ def _salesforce(r: _Reader) -> SalesforceConnection:
         }
     )
     conn = SalesforceConnection(
-        url=(r.str("url", None) or "").rstrip("/") or None,
+        url=r.url("url", None) or None,
         session_id=r.str("session_id", None),
         username=r.str("username", None),
         password=r.str("password", None),
         security_token=r.str("security_token", "") or "",
         consumer_key=r.str("consumer_key", None),
         consumer_secret=r.str("consumer_secret", None),
-        login_url=(r.str("login_url", SalesforceConnection.login_url) or "").rstrip("/"),
+        login_url=r.url("login_url", SalesforceConnection.login_url) or "",
         api_version=r.str("api_version", "59.0") or "59.0",
         timeout=r.float("timeout", 30.0),
     )
@@ -409,7 +443,7 @@ def merge_mappings(raw: Any, key: str) -> list[FieldMapping]:
         rule = r.choice("rule", SyncRule, SyncRule.PREFER_SALESFORCE)
         if (hs, sf) in by_pair:
             idx = by_pair[(hs, sf)]
-            mappings[idx] = FieldMapping(hs, sf, rule, default=True)
+            mappings[idx] = FieldMapping(hs, sf, rule, default=True, entry=i)
             continue
         for m in mappings:
             if m.hubspot == hs and not m.default:
@@ -419,7 +453,7 @@ def merge_mappings(raw: Any, key: str) -> list[FieldMapping]:
             if m.salesforce == sf:
                 raise SettingsError(f"{r.key('salesforce')}: field {sf!r} is already mapped (to {m.hubspot})")
         by_pair[(hs, sf)] = len(mappings)
-        mappings.append(FieldMapping(hs, sf, rule))
+        mappings.append(FieldMapping(hs, sf, rule, entry=i))
     return mappings
 
 
@@ -435,7 +469,7 @@ def _api(r: _Reader) -> ApiSettings:
         allocation=r.int("allocation", None, minimum=1),
         max_retries=r.int("max_retries", 6, minimum=0) or 0,
         backoff_base_seconds=r.float("backoff_base_seconds", 1.0),
-        backoff_max_seconds=r.float("backoff_max_seconds", 60.0),
+        backoff_max_seconds=r.float("backoff_max_seconds", 10.0),
         pacing=r.bool("pacing", True),
     )
 

@@ -123,6 +123,8 @@ def parse_events(body: bytes) -> list[dict[str, Any]]:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
         raise WebhookRejected(400, f"body is not valid JSON: {exc}") from None
+    except RecursionError:  # e.g. "[" * 100000: valid-looking JSON nested beyond any event's depth
+        raise WebhookRejected(400, "body is not valid JSON: nested too deeply") from None
     if not isinstance(data, list):
         raise WebhookRejected(400, "body must be a JSON array of events")
     for i, ev in enumerate(data):
@@ -134,6 +136,10 @@ def parse_events(body: bytes) -> list[dict[str, Any]]:
             raise WebhookRejected(400, f"event [{i}] has no objectId")
         if ev.get("occurredAt") is not None and not isinstance(ev.get("occurredAt"), int):
             raise WebhookRejected(400, f"event [{i}]: occurredAt must be epoch milliseconds")
+    try:
+        plan(data)  # whatever the queueing cannot use is the sender's error (400), never a 500
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise WebhookRejected(400, f"events cannot be used: {type(exc).__name__}: {exc}") from None
     return data
 
 
@@ -324,7 +330,8 @@ class WebhookReceiver:
 
     # --- WSGI -------------------------------------------------------------------------------
     def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        """A plain WSGI app: serve it with any WSGI server (the CLI uses cheroot)."""
+        """A plain WSGI app for in-process transports (the CLI serves the receiver with
+        sync.webhook_server, standard library only)."""
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "/")
         query = environ.get("QUERY_STRING", "")
@@ -356,29 +363,6 @@ class WebhookReceiver:
             hdrs.append(("Allow", "POST"))
         start_response(f"{status} {reason}", hdrs)
         return [data]
-
-
-class ReceiverServer:
-    """The receiver on a real socket, in a background thread (cheroot: threaded, production-grade)."""
-
-    def __init__(self, receiver: WebhookReceiver, host: str, port: int) -> None:
-        from cheroot import wsgi
-
-        self.receiver = receiver
-        self.server = wsgi.Server((host, port), receiver.wsgi, numthreads=4)
-        self.server.prepare()  # binds now, so a taken port fails here with a clear error
-        self.host, self.port = self.server.bind_addr[:2]
-        self.url = f"http://{self.host}:{self.port}{receiver.cfg.path}"
-        self._thread = threading.Thread(target=self.server.serve, name="hubspot-webhooks", daemon=True)
-
-    def start(self) -> ReceiverServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.stop()
-        self._thread.join(timeout=5)
-        self.receiver.close()
 
 
 # ------------------------------------------------------------------ subscriptions

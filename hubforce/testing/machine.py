@@ -37,6 +37,7 @@ import yaml
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from hubforce.testing.flicker import FlickerChecks
 from hubforce.testing.model import (
     ALWAYS,
     DONT,
@@ -53,6 +54,7 @@ from hubforce.testing.model import (
     known_outcomes,
     next_base,
 )
+from hubforce.testing.transport_faults import TransportFaultRules
 from hubforce.testing.world import HOOK_TROUBLE, CrashPlan, Decide, EngineRun, World
 from scenarios.fakes import FakeApiError
 from scenarios.values import filter_branch
@@ -214,7 +216,7 @@ def settings_for(cfg: Config, base: dict[str, Any] | None = None) -> dict[str, A
     return data
 
 
-class SyncMachine(RuleBasedStateMachine):
+class SyncMachine(TransportFaultRules, FlickerChecks, RuleBasedStateMachine):
     """Subclass (or use `make_machine`) to plug in a settings file and extra invariants:
 
     - `settings_data`: settings as a dict (None: the machine draws its own configuration)
@@ -222,6 +224,10 @@ class SyncMachine(RuleBasedStateMachine):
     - `step_invariants`: callables `(machine) -> None`, run after every step
     - `decide`: the per-field decision the engine uses (sync.rules.decide_field)
     - `people`: how many email addresses the machine plays with
+    - `chunk_size`: queue items per processing chunk (boundary effects; None: the engine's default)
+
+    Mixed in: transport failures of every class at any call (hubforce.testing.transport_faults) and
+    the no-flicker invariant (hubforce.testing.flicker).
 
     `WebhookSyncMachine` adds HubSpot webhook capture and its rules.
     """
@@ -232,6 +238,7 @@ class SyncMachine(RuleBasedStateMachine):
     decide: Decide = staticmethod(decide_field)  # type: ignore[assignment]
     people: int = 3
     seed: int = 1234
+    chunk_size: int | None = None  # queue items per processing chunk (None: the engine's default)
 
     def __init__(self) -> None:
         super().__init__()
@@ -285,7 +292,10 @@ class SyncMachine(RuleBasedStateMachine):
                 delete_on_sf_delete=delete_on_sf_delete,
             )
         settings = settings_for(self.cfg, self.base_settings)
-        self.world = World(settings, seed=self.seed, decide=type(self).decide, webhooks=self.hooks_on)
+        self.world = World(
+            settings, seed=self.seed, decide=type(self).decide, webhooks=self.hooks_on, chunk_size=self.chunk_size
+        )
+        self.watch_for_flicker(self.world, self.cfg.sf_fields)
         if self.cfg.list_enabled:
             # the machine controls membership through lifecyclestage (INC-1: an active list)
             self.world.fakes.hs_create_list(

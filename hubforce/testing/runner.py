@@ -22,12 +22,14 @@ def make_machine(
     decide: Decide | None = None,
     people: int = 3,
     webhooks: bool | None = False,
+    chunk_size: int | None = None,
 ) -> type[SyncMachine]:
     """A SyncMachine subclass for a settings file (path) or dict (connections are ignored), with
     extra invariants run after every settle (`invariants`) or after every step (`step_invariants`),
     each a callable taking the machine. `decide` replaces the engine's per-field rule decision.
     `webhooks`: True to capture HubSpot changes by webhooks too (WebhookSyncMachine: deliveries,
-    drains, a receiver in trouble), None to draw that per example, False (default) for neither."""
+    drains, a receiver in trouble), None to draw that per example, False (default) for neither.
+    `chunk_size`: queue items the engine processes per chunk (None: its default)."""
     data = settings if isinstance(settings, dict) or settings is None else load_settings(settings)
     attrs: dict[str, Any] = {
         "settings_data": data,
@@ -35,6 +37,7 @@ def make_machine(
         "step_invariants": tuple(step_invariants),
         "decide": staticmethod(decide or decide_field),
         "people": people,
+        "chunk_size": chunk_size,
     }
     if webhooks is False:
         return type("UserSyncMachine", (SyncMachine,), attrs)
@@ -52,12 +55,13 @@ def run_state_machine(
     stateful_step_count: int | None = None,
     people: int = 3,
     webhooks: bool | None = False,
+    chunk_size: int | None = None,
     **overrides: Any,
 ) -> None:
     """Run the machine as one Hypothesis test; raises (with the shrunk program and a
     `@reproduce_failure` blob printed) when an invariant fails. `seed` fixes the random draws;
     without it the profile decides (`ci` is derandomized). `webhooks`: see `make_machine`."""
-    machine = make_machine(settings, invariants, step_invariants, decide, people, webhooks)
+    machine = make_machine(settings, invariants, step_invariants, decide, people, webhooks, chunk_size)
     base = hypothesis.settings.get_profile(profile)
     changes: dict[str, Any] = dict(overrides)
     if max_examples is not None:

@@ -1,9 +1,14 @@
 """Long runs of the sync state machine: `python -m hubforce.testing.soak --seconds 600 [--seed S]`.
 
 Runs batches of examples, each batch a Hypothesis run with its own seed (base seed + batch number),
-until the time is up; prints the base seed first and examples/second at the end. A failure is
-shrunk and printed by Hypothesis (the minimal program and a `@reproduce_failure` blob), followed by
-the command that replays exactly that batch.
+until the time is up; prints the base seed first and, at the end, how many examples and steps ran.
+A failure is shrunk and printed by Hypothesis (the minimal program and a `@reproduce_failure` blob),
+followed by the command that replays exactly that batch.
+
+Ending on time (issue 17, bug 14): examples vary widely in cost, so a batch is sized by the SLOWEST
+example seen so far (the first batch is one example), never by the average rate; no batch starts
+once the time is up (or with less than half the slowest example's time left). A run therefore ends
+within about half an example of --seconds.
 """
 
 from __future__ import annotations
@@ -20,14 +25,27 @@ from hubforce.testing.runner import make_machine, run_state_machine
 
 class _Counter:
     examples = 0
+    checks = 0  # step invariant checks: one after the initialize step, then one per rule step
+    slowest = 0.0  # seconds of the slowest example so far
+
+
+def _count_check(_machine: SyncMachine) -> None:
+    _Counter.checks += 1
 
 
 def _counting(settings: str | None, webhooks: bool | None = None) -> type[SyncMachine]:
     base = make_machine(settings, webhooks=webhooks)
 
     class Counted(base):  # type: ignore[misc, valid-type]
+        step_invariants = (*base.step_invariants, _count_check)
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._started = time.monotonic()
+
         def teardown(self) -> None:
             _Counter.examples += 1
+            _Counter.slowest = max(_Counter.slowest, time.monotonic() - self._started)
             super().teardown()
 
     Counted.__name__ = "SoakSyncMachine"
@@ -57,20 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     machine = _counting(args.settings, webhooks)
     start = time.monotonic()
     batch = 0
-    rate = 0.0
     while True:
         elapsed = time.monotonic() - start
         left = args.seconds - elapsed
-        if batch and (args.once or left <= 0):
+        # no batch starts once the time is up, nor when less than half the slowest example is
+        # left: stopping now ends nearer the time asked than one more example would
+        if batch and (args.once or left <= 0 or left < _Counter.slowest / 2):
             break
-        # size the last batches to the time left, so the run ends near --seconds
-        # (the first batch is small: it measures the rate)
-        if args.once:
-            size = args.batch
-        elif rate <= 0:
-            size = min(args.batch, 3)
-        else:
-            size = max(1, min(args.batch, int(left * rate)))
+        size = args.batch if args.once else _batch_size(args.batch, left)
         batch_seed = seed + batch
         try:
             _run(machine, batch_seed, size, args.steps)
@@ -88,9 +100,20 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         batch += 1
         rate = _Counter.examples / max(1e-9, time.monotonic() - start)
-        print(f"soak: batch {batch} done, {_Counter.examples} examples, {rate:.2f} examples/s", flush=True)
+        print(
+            f"soak: batch {batch} done, {_Counter.examples} examples, {rate:.2f} examples/s,"
+            f" slowest example {_Counter.slowest:.1f} s",
+            flush=True,
+        )
     _summary(start)
     return 0
+
+
+def _batch_size(most: int, left: float) -> int:
+    """As many examples as fit in the time left if each were as slow as the slowest seen so far."""
+    if _Counter.slowest <= 0:
+        return 1
+    return max(1, min(most, int(left / _Counter.slowest)))
 
 
 def _run(machine: type[SyncMachine], seed: int, size: int, steps: int) -> None:
@@ -112,7 +135,11 @@ def run_state_machine_for(machine: type[SyncMachine], **kwargs: Any) -> None:
 def _summary(start: float) -> None:
     elapsed = time.monotonic() - start
     n = _Counter.examples
-    print(f"soak: {n} examples in {elapsed:.1f} s = {n / max(elapsed, 1e-9):.2f} examples/s", flush=True)
+    steps = max(0, _Counter.checks - n)
+    print(
+        f"soak: {n} examples, {steps} steps in {elapsed:.1f} s = {n / max(elapsed, 1e-9):.2f} examples/s",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

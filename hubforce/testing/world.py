@@ -37,6 +37,7 @@ from simulator import Sandbox
 from simulator.clients import SALESFORCE_PASSWORD, SALESFORCE_USERNAME
 from simulator.core.clock import DEFAULT_VIRTUAL_START
 from simulator.core.inprocess import SALESFORCE_LOGIN_URLS, InProcessTransport
+from sync.clients.http import TRANSPORT_ERRORS
 from sync.engine import CycleReport, SyncEngine
 from sync.rules import FieldDecision, FieldState, decide_field
 from sync.settings import Settings, WebhookSettings
@@ -134,6 +135,20 @@ class CrashPlan:
         if self.count == self.after:
             raise EngineCrashed(f"injected crash at {self.kind} #{self.after}")
 
+    def before_call(self) -> None:
+        """Called before each HTTP call goes out (transport faults may fail it here)."""
+
+    def after_call(self) -> None:
+        """Called after each HTTP call was carried out by the fake."""
+        if self.kind == "transport":
+            self.tick()
+
+
+def _path(url: str) -> str:
+    """The path as the engine's ledger keeps it (no host, no query), decoded like the journal's."""
+    rest = url.split("://", 1)[-1]
+    return unquote(("/" + rest.split("/", 1)[1] if "/" in rest else "/").split("?", 1)[0])
+
 
 class CrashingSession(requests.Session):
     """A requests.Session that lets the world kill the engine right after a call went out."""
@@ -144,10 +159,22 @@ class CrashingSession(requests.Session):
         self.world = world
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
-        resp = super().request(method, url, *args, **kwargs)
         plan = self.world.crash
-        if plan is not None and plan.kind == "transport":
-            plan.tick()
+        if plan is not None:
+            try:
+                plan.before_call()
+            except BaseException:
+                self.world.unsent[self.world.system_of(str(url))] += 1  # never reached the fake
+                raise
+        resp = super().request(method, url, *args, **kwargs)
+        for watcher in self.world.watchers:
+            watcher.on_call(str(method), str(url), kwargs, resp)
+        if plan is not None:
+            try:
+                plan.after_call()
+            except Exception:  # a transport fault: the fake acted, the engine never saw the answer
+                self.world.lost.append((self.world.system_of(str(url)), str(method), _path(str(url))))
+                raise
         return resp
 
 
@@ -177,7 +204,12 @@ def is_write(entry: dict[str, Any]) -> bool:
 
 class World:
     def __init__(
-        self, settings: dict[str, Any], seed: int = 1234, decide: Decide = decide_field, webhooks: bool = False
+        self,
+        settings: dict[str, Any],
+        seed: int = 1234,
+        decide: Decide = decide_field,
+        webhooks: bool = False,
+        chunk_size: int | None = None,
     ) -> None:
         self.sandbox, self.transport = shared_sandbox(seed)
         self.transport.__enter__()
@@ -199,6 +231,12 @@ class World:
         self.crash: CrashPlan | None = None
         self.ledger_mark = 0
         self.settings_dict = settings
+        self.chunk_size = chunk_size
+        self.watchers: list[Any] = []  # see hubforce.testing.flicker.FlickerWatch
+        # calls failed before they were sent (transport faults): in the ledger, not in the journal
+        self.unsent: Counter[str] = Counter()
+        # calls whose answer a transport fault took: status 0 in the ledger, the real one in the journal
+        self.lost: list[tuple[str, str, str]] = []
         self.engine = self._build()
         self.restarts = 0
 
@@ -228,6 +266,7 @@ class World:
             sleep=self.sleep,
             now=self.sandbox.clock.now,
             decide=self.decide,
+            **({"chunk_size": self.chunk_size} if self.chunk_size else {}),
         )
         self._arm_commit_crash(engine)
         # a new process: its receiver takes the deliveries from now on (the dead one's is gone)
@@ -287,6 +326,9 @@ class World:
             self.transport.__exit__(None, None, None)
             shutil.rmtree(self.workdir, ignore_errors=True)
 
+    def system_of(self, url: str) -> str:
+        return "hubspot" if url.startswith(self.transport.hubspot_url) else "salesforce"
+
     def sleep(self, seconds: float) -> None:
         """The engine's sleep moves the virtual clock instead of waiting."""
         self.fakes.advance_clock(max(0.0, float(seconds)))
@@ -301,15 +343,21 @@ class World:
         (after a crash the calls still buffered in the dead process are lost, so the ledger may
         only lack calls then, never invent any)."""
         start = self.fakes.journal_last_seq()
+        for watcher in self.watchers:
+            watcher.on_action(self, start)
         report: CycleReport | None = None
         crashed = False
         try:
             report = action(self.engine)
         except EngineCrashed:
             crashed = True
+        except TRANSPORT_ERRORS as exc:  # the engine must retry or reconcile, never let one out
+            raise AssertionError(f"a transport failure escaped the engine: {type(exc).__name__}: {exc}") from exc
         finally:
             self.crash = None
         journal = self.fakes.journal(since=start)
+        for watcher in self.watchers:
+            watcher.on_action_end(self, journal, crashed)
         if crashed:
             self.restart()
         self._check_ledger(journal, crashed)
@@ -323,6 +371,18 @@ class World:
         # the ledger keeps the URL as sent (percent-encoded), the journal the decoded WSGI path
         ledger = Counter((r.system, r.method, unquote(r.path), r.status) for r in rows)
         seen = Counter((e["service"], e["method"], unquote(e["path"]), e["status"]) for e in journal)
+        unsent, self.unsent = self.unsent, Counter()
+        lost, self.lost = self.lost, []
+        for system, method, path in lost:
+            answered = [k for k in seen - ledger if k[:3] == (system, method, path)]
+            if ledger[(system, method, path, 0)] > seen[(system, method, path, 0)] and answered:
+                ledger[(system, method, path, 0)] -= 1
+                ledger[answered[0]] += 1
+        for key in sorted(ledger - seen):  # an attempt that failed before it was sent has status 0
+            while key[3] == 0 and unsent[key[0]] > 0 and ledger[key] > seen[key]:
+                ledger[key] -= 1
+                unsent[key[0]] -= 1
+        ledger = +ledger
         if crashed:
             extra = ledger - seen
             assert not extra, f"API ledger records calls the fakes never saw: {dict(extra)}"

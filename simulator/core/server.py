@@ -21,6 +21,13 @@ if TYPE_CHECKING:
     from simulator.core.sandbox import Sandbox
 
 
+# The listening socket's backlog. cheroot's default (5) makes the kernel drop or reset connections
+# beyond it when a client opens many at once (Node's fetch: one connection per request in flight),
+# where the real APIs answer each one or refuse it with a 429 (issue 17, bug 13). The kernel caps it
+# at net.core.somaxconn (4096 on current Linux).
+LISTEN_BACKLOG = 4096
+
+
 @dataclass
 class ServerHandle:
     hubspot_url: str
@@ -61,7 +68,9 @@ def _quiet_error_log(original: Callable[..., None]) -> Callable[..., None]:
 
 
 def _start(app: object, host: str, port: int, tls: TlsFiles | None, threads: int) -> tuple[wsgi.Server, threading.Thread, int]:
-    server = wsgi.Server((host, port), app, numthreads=threads, server_name="hubforce")
+    server = wsgi.Server(
+        (host, port), app, numthreads=threads, server_name="hubforce", request_queue_size=LISTEN_BACKLOG
+    )
     server.error_log = _quiet_error_log(server.error_log)  # type: ignore[method-assign]
     if tls is not None:
         from cheroot.ssl.builtin import BuiltinSSLAdapter

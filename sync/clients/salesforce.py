@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 import requests
 
-from sync.clients.http import RetryingHttp, _connect_failure, json_or_none
+from sync.clients.http import TRANSPORT_ERRORS, URL_ERRORS, RetryingHttp, _connect_failure, json_or_none
 from sync.errors import SUSPENSION_CODES, AuthError, SuspensionError, SyncHttpError, TransientError
 
 COMPOSITE_LIMIT = 200
@@ -99,7 +99,9 @@ class SalesforceClient(RetryingHttp):
     def login(self) -> None:
         try:
             self._login()
-        except requests.RequestException as exc:  # no answer at all: an outage or a wrong login_url
+        except URL_ERRORS as exc:
+            raise SyncHttpError("salesforce", 0, "URL", f"{self.login_url}: {exc}") from None
+        except TRANSPORT_ERRORS as exc:  # no answer at all: an outage or a wrong login_url
             self._record("POST", self.login_url, 0)
             raise TransientError("salesforce", 0, "CONNECTION", _connect_failure(self.login_url, exc)) from None
 

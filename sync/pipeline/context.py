@@ -135,6 +135,7 @@ class EngineContext:
             "fail_fast_connect": self.fail_fast_connect,
             "pacing": a.pacing,
             "clock": self._ts,  # the pacing waits on the engine's clock (virtual in tests)
+            "on_wait": getattr(self, "on_wait", None) or (lambda msg, _s: self.progress(msg)),  # CLI sets on_wait
         }
 
     @property

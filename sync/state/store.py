@@ -10,9 +10,11 @@ from typing import Any
 
 import orjson
 from sqlalchemy import create_engine, delete, event, func, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from sync.errors import StateUnavailable
 from sync.state.models import Base, Cursor, Flag, LedgerEntry, QueueItem, Seen
 
 DEFAULT_URL = "sqlite:///hubforce-sync.db"
@@ -41,6 +43,46 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+URL_HINT = "use sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DATABASE"
+
+
+def _shown(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _reason(exc: BaseException) -> str:
+    """The driver's own words on one line (SQLAlchemy adds SQL, parameters and a help link)."""
+    orig = getattr(exc, "orig", None) or exc
+    text = " ".join(str(orig).split())
+    return text.removeprefix("connection failed: ") or type(orig).__name__
+
+
+def _open(url: str, kwargs: dict[str, Any]) -> Engine:
+    """create_engine with one-line errors for what a user can get wrong in a state URL."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StateUnavailable(f"{url!r} is not a URL; {URL_HINT}") from None
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise StateUnavailable(
+            f"{_shown(url)}: {parsed.get_backend_name()!r} is not supported; {URL_HINT}"
+        )
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        folder = Path(parsed.database).parent
+        if not folder.is_dir():
+            raise StateUnavailable(f"{_shown(url)}: directory {folder} does not exist")
+    try:
+        return create_engine(url, **kwargs)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise StateUnavailable(f"{_shown(url)}: driver not installed ({exc}); {URL_HINT}") from None
+    except ArgumentError as exc:
+        raise StateUnavailable(f"{_shown(url)}: {exc}; {URL_HINT}") from None
+
+
 class StateStore:
     def __init__(self, url: str | None = None) -> None:
         self.url = normalise_url(url)
@@ -49,10 +91,14 @@ class StateStore:
         kwargs: dict[str, Any] = {"future": True, "json_serializer": _json_text, "json_deserializer": orjson.loads}
         if self.url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 30}
-        self.engine: Engine = create_engine(self.url, **kwargs)
+        self.engine: Engine = _open(self.url, kwargs)
         if self.url.startswith("sqlite") and ":memory:" not in self.url and self.url != "sqlite://":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(self.engine)
+        try:
+            Base.metadata.create_all(self.engine)
+        except SQLAlchemyError as exc:
+            self.engine.dispose()
+            raise StateUnavailable(f"{_shown(self.url)}: {_reason(exc)}") from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.ledger_buffer: list[LedgerEntry] = []
         # calls are recorded from HTTP worker threads, and a webhook receiver thread may commit

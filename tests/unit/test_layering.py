@@ -36,8 +36,6 @@ def _tree(tmp_path: Path, sync_init: str, simulator_init: str = "") -> Path:
         (tmp_path / name / "__init__.py").write_text("")
     (tmp_path / "sync" / "__init__.py").write_text(sync_init)
     (tmp_path / "simulator" / "__init__.py").write_text(simulator_init)
-    # the contract's ignored import must exist in the tree (it is checked for staleness)
-    (tmp_path / "sync" / "webhooks.py").write_text("def serve():\n    import cheroot\n")
     return tmp_path
 
 

@@ -53,7 +53,7 @@ def test_run_status_why_and_bad_settings(
     assert why["link"]["salesforce_id"] == lead and why["decisions"][0]["trigger"].startswith("TRG-14")
     bad = tmp_path / "bad.yaml"
     bad.write_text(
-        "hubspot: {token: t}\nsalesforce: {url: x, session_id: s}\ncontacts: {deletion: sometimes}\n"
+        "hubspot: {token: t}\nsalesforce: {url: https://x.example, session_id: s}\ncontacts: {deletion: sometimes}\n"
     )
     assert run(["run", "--config", str(bad), "--once"]) == 2
     assert "contacts.deletion" in capsys.readouterr().err

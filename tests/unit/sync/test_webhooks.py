@@ -216,3 +216,18 @@ def test_is_echo_drops_only_what_the_sync_already_holds() -> None:
     assert not is_echo(
         {**change, "propertyName": "salesforceleadid", "propertyValue": "other"}, None, expected
     )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,  # issue 17 bug 10: RecursionError in json.loads
+        b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+        b'[{"objectId":1,"subscriptionType":"contact.merge","mergedObjectIds":5}]',
+    ],
+    ids=["nested-arrays", "nested-objects", "merge-ids-not-a-list"],
+)
+def test_any_body_the_receiver_cannot_use_is_a_400(body: bytes) -> None:
+    with pytest.raises(WebhookRejected) as exc:
+        parse_events(body)
+    assert exc.value.status == 400 and "\n" not in exc.value.message
