@@ -111,6 +111,19 @@ def test_a_mapping_error_names_the_users_own_entry(served: tuple[str, str], tmp_
     assert "contacts.mappings[1].salesforce" in line and "Nope__c" in line
 
 
+def test_a_record_that_does_not_exist_is_its_own_one_line_error(served: tuple[str, str], tmp_path: Path) -> None:
+    """Bug 8, through the real command: `resync` of nobody is "record not found" (exit 6), not a
+    settings error."""
+    hs, sf = served
+    cfg = _config(tmp_path / "sync.yaml", hs, sf)
+    state = ["--config", str(cfg), "--state", str(tmp_path / "s.db")]
+    assert _sync("run", "--once", "--quiet", *state).returncode == 0
+    p = _sync("resync", "nobody@example.com", *state)
+    line = _one_line_error(p)
+    assert p.returncode == 6
+    assert "record not found" in line and "nobody@example.com" in line and "settings" not in line
+
+
 def test_a_yaml_error_is_one_line_with_file_line_and_column(tmp_path: Path) -> None:
     cfg = tmp_path / "sync.yaml"
     cfg.write_text("hubspot:\n  url: http://127.0.0.1:9\n   token: t\n")
