@@ -91,7 +91,6 @@ class World:
     transport: InProcessTransport
     fakes: FakesClient
     workdir: Path
-    faker: Faker
     handles: dict[str, Handle] = field(default_factory=dict)
     marks: dict[str, int] = field(default_factory=dict)
     engine_windows: list[tuple[int, int]] = field(default_factory=list)
@@ -109,14 +108,13 @@ class World:
     _in_engine: bool = False
     _engine: EngineAdapter | None = None
     _engine_error: str | None = None
+    _faker: Faker | None = None
 
     # --- lifecycle --------------------------------------------------------------------------
     @classmethod
     def open(cls, seed: int) -> World:
         sandbox, transport = _sandbox_for(seed)
         transport.__enter__()
-        faker = Faker()
-        faker.seed_instance(seed)
         workdir = Path(tempfile.mkdtemp(prefix="hubforce-scenario-", dir=_STATE_DIR))
         world = cls(
             seed=seed,
@@ -124,7 +122,6 @@ class World:
             transport=transport,
             fakes=FakesClient(transport.hubspot_url, transport.salesforce_url),
             workdir=workdir,
-            faker=faker,
         )
         wiretap.WireTap.current = world
         return world
@@ -142,6 +139,15 @@ class World:
             for p in sorted(self.workdir.rglob("*"), reverse=True):
                 p.unlink(missing_ok=True) if p.is_file() else p.rmdir()
             self.workdir.rmdir()
+
+    @property
+    def faker(self) -> Faker:
+        """Made on first use (most scenarios have no `$fake.` value, and a Faker costs more to
+        build than a short scenario costs to run); seeded then, so the values are the same."""
+        if self._faker is None:
+            self._faker = Faker()
+            self._faker.seed_instance(self.seed)
+        return self._faker
 
     # --- the engine -------------------------------------------------------------------------
     def connection_settings(self) -> dict[str, Any]:

@@ -57,11 +57,16 @@ class InProcessTransport:
         }
         self._bases: list[tuple[str, Flask]] = [(self.hubspot_url, self.apps["hubspot"]), (self.salesforce_url, self.apps["salesforce"])]
         self._bases += [(u.rstrip("/"), self.apps["salesforce"]) for u in salesforce_login_urls]
+        self._by_netloc: dict[str, Any] = {}
+        for base, app in self._bases:
+            self._by_netloc.setdefault(urlsplit(base).netloc, app)
         self._mock: responses.RequestsMock | None = None
         self._urlopen: Any = None
+        self._environ_proxies: Any = None
 
     def __enter__(self) -> InProcessTransport:
         self._patch_urllib3()
+        self._patch_environ_proxies()
         mock = responses.RequestsMock(assert_all_requests_are_fired=False)
         mock.__enter__()
         for base, app in self._bases:
@@ -77,6 +82,7 @@ class InProcessTransport:
         webhook receiver, say, so the HubSpot fake's deliveries reach it without a socket."""
         base = base_url.rstrip("/")
         self._bases.append((base, app))
+        self._by_netloc.setdefault(urlsplit(base).netloc, app)
         if self._mock is not None:
             pattern = re.compile(re.escape(base) + r"(?:[/?].*)?$")
             for method in METHODS:
@@ -89,6 +95,9 @@ class InProcessTransport:
         if self._urlopen is not None:
             urllib3.PoolManager.urlopen = self._urlopen  # type: ignore[method-assign]
             self._urlopen = None
+        if self._environ_proxies is not None:
+            requests.sessions.get_environ_proxies = self._environ_proxies
+            self._environ_proxies = None
 
     # --- urllib3 (the HubSpot SDK) ------------------------------------------------------------
     def _patch_urllib3(self) -> None:
@@ -104,11 +113,23 @@ class InProcessTransport:
         urllib3.PoolManager.urlopen = urlopen  # type: ignore[method-assign]
 
     def _app_for(self, url: str) -> Any:
-        netloc = urlsplit(url).netloc
-        for base, app in self._bases:
-            if urlsplit(base).netloc == netloc:
-                return app
-        return None
+        return self._by_netloc.get(urlsplit(url).netloc)
+
+    # --- requests' proxy lookup -----------------------------------------------------------------
+    def _patch_environ_proxies(self) -> None:
+        """A session that trusts the environment looks up proxy settings for every request, walking
+        os.environ twice (a sizeable share of an in-process call). A request to an in-process host
+        never reaches a network, so no proxy applies to it: answer "none" for those hosts only;
+        every other host keeps the normal lookup."""
+        original = self._environ_proxies = requests.sessions.get_environ_proxies
+        transport = self
+
+        def get_environ_proxies(url: str, no_proxy: str | None = None) -> dict[str, str]:
+            if transport._app_for(url) is not None:
+                return {}
+            return original(url, no_proxy=no_proxy)
+
+        requests.sessions.get_environ_proxies = get_environ_proxies
 
     @staticmethod
     def _callback(app: Flask, base: str) -> Any:

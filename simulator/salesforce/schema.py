@@ -7,6 +7,7 @@ control API (`Schema.add_custom_field`) and survive snapshots (`Schema.dump_cust
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
@@ -99,7 +100,12 @@ class FieldDef:
     def describe(self, editable: bool = True) -> dict[str, Any]:
         """The describe field entry (the keys real orgs return that a client is likely to read).
         `editable=False`: field-level security makes the field read-only for the session's user, and
-        describe (which is evaluated for that user) then reports it neither createable nor updateable."""
+        describe (which is evaluated for that user) then reports it neither createable nor updateable.
+        A fresh top-level dict each time (with_compound_fields sets keys on it); the nested lists
+        are shared and never changed."""
+        return dict(_field_entry(self, editable))
+
+    def _entry(self, editable: bool) -> dict[str, Any]:
         picklist = [
             {"active": True, "defaultValue": v == self.default, "label": v, "validFor": None, "value": v}
             for v in self.picklist
@@ -147,6 +153,14 @@ class FieldDef:
             "unique": self.unique,
             "updateable": self.updateable and editable,
         }
+
+
+# A FieldDef is frozen, so its describe entry is a function of its values: built once per process
+# (the sync engine reads describe every cycle, about 60 fields per object). Bounded: custom fields
+# defined at runtime add entries.
+@functools.lru_cache(maxsize=8192)
+def _field_entry(fd: FieldDef, editable: bool) -> dict[str, Any]:
+    return fd._entry(editable)
 
 
 @dataclass
