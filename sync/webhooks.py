@@ -30,24 +30,28 @@ from urllib.parse import unquote
 
 from sqlalchemy import select
 
-from sync.objects.contacts import LINK_PROPERTIES
+from sync.objects.contacts import CONTACTS
 from sync.rules import canonical, side_value
 from sync.settings import WebhookSettings
 from sync.state.models import ExpectedEcho, Link
 from sync.state.store import StateStore
 
-HS_OBJECT = "contacts"
+# The receiver captures one pair's HubSpot object; its descriptor names the object and its events.
+OBJECT = CONTACTS
+HS_OBJECT = OBJECT.hs_object
+EVENT = OBJECT.webhook_event  # HubSpot's subscriptionType prefix, e.g. "contact"
+CREATION, CHANGE, MERGE = f"{EVENT}.creation", f"{EVENT}.propertyChange", f"{EVENT}.merge"
 MAX_BODY_BYTES = 5 * 1024 * 1024  # 100 events are a few KB; anything this big is not HubSpot
 # What each contact event means for the sync (others: acknowledged and ignored; companies and deals
 # are not synced yet). The trigger names are the catalog's, marked as webhook-borne.
 TRIGGERS = {
-    "contact.creation": "TRG-7 new HubSpot contact (webhook)",
-    "contact.propertyChange": "TRG-2 HubSpot change (webhook)",
-    "contact.restore": "TRG-2 HubSpot change (webhook: restored)",
-    "contact.merge": "TRG-2 HubSpot change (webhook: merged)",
+    CREATION: f"TRG-7 new HubSpot {EVENT} (webhook)",
+    CHANGE: "TRG-2 HubSpot change (webhook)",
+    f"{EVENT}.restore": "TRG-2 HubSpot change (webhook: restored)",
+    MERGE: "TRG-2 HubSpot change (webhook: merged)",
     # A deleted record reads as missing and is logged as such (DEL-2/A8: nothing reaches Salesforce).
-    "contact.deletion": "TRG-2 HubSpot change (webhook: deleted)",
-    "contact.privacyDeletion": "TRG-2 HubSpot change (webhook: deleted)",
+    f"{EVENT}.deletion": "TRG-2 HubSpot change (webhook: deleted)",
+    f"{EVENT}.privacyDeletion": "TRG-2 HubSpot change (webhook: deleted)",
 }
 
 
@@ -172,22 +176,22 @@ def is_echo(
       (record id, property)): the event can arrive before the write's bookkeeping commits.
     Anything else is queued."""
     kind = ev.get("subscriptionType")
-    if kind == "contact.propertyChange" and expected:
+    if kind == CHANGE and expected:
         key = (str(ev.get("objectId")), str(ev.get("propertyName")))
         raw = ev.get("propertyValue")
         if key in expected and isinstance(raw, str | type(None)) and canonical(raw) == expected[key]:
             return True
     if link is None:
         return False
-    if kind == "contact.creation":
+    if kind == CREATION:
         return True
-    if kind != "contact.propertyChange":
+    if kind != CHANGE:
         return False
     prop, raw = ev.get("propertyName"), ev.get("propertyValue")
     if not isinstance(prop, str) or not isinstance(raw, str | type(None)):
         return False
     value = canonical(raw)
-    if prop in LINK_PROPERTIES.values():
+    if prop in OBJECT.link_properties.values():
         return value == link.sf_id
     synced = [side_value(v, "hs") for k, v in link.last_synced.items() if k.split("|", 1)[0] == prop]
     return bool(synced) and all(v == value for v in synced)
@@ -213,7 +217,7 @@ def plan(
             continue
         at = int(ev.get("occurredAt") or 0)
         ids = [ev["objectId"]]
-        if ev["subscriptionType"] == "contact.merge":
+        if ev["subscriptionType"] == MERGE:
             ids += [ev.get("primaryObjectId"), *(ev.get("mergedObjectIds") or [])]
         for raw in ids:
             if raw is None or isinstance(raw, bool):
@@ -276,7 +280,7 @@ class WebhookReceiver:
     def _queue(self, events: list[dict[str, Any]], now_ms: int) -> int:
         with self._lock, self.store.session() as s:
             ids = sorted(
-                {str(ev["objectId"]) for ev in events if str(ev["subscriptionType"]).startswith("contact.")}
+                {str(ev["objectId"]) for ev in events if str(ev["subscriptionType"]).startswith(f"{EVENT}.")}
             )
             links = {
                 hs_id: LinkView(sf_id, last or {})
@@ -366,13 +370,7 @@ class WebhookReceiver:
 
 
 # ------------------------------------------------------------------ subscriptions
-LIFECYCLE_EVENTS = (
-    "contact.creation",
-    "contact.deletion",
-    "contact.merge",
-    "contact.restore",
-    "contact.privacyDeletion",
-)
+LIFECYCLE_EVENTS = tuple(f"{EVENT}.{e}" for e in ("creation", "deletion", "merge", "restore", "privacyDeletion"))
 
 
 # Bookkeeping properties the sync reads but nobody edits: creation is its own event, and a
@@ -384,7 +382,7 @@ def wanted_subscriptions(properties: Iterable[str]) -> list[tuple[str, str | Non
     """What the sync needs: the contact lifecycle events plus a propertyChange per property it reads
     (a change to any other property triggers nothing anyway: TRG-4)."""
     return [(e, None) for e in LIFECYCLE_EVENTS] + [
-        ("contact.propertyChange", p) for p in sorted(set(properties) - NOT_SUBSCRIBED)
+        (CHANGE, p) for p in sorted(set(properties) - NOT_SUBSCRIBED)
     ]
 
 

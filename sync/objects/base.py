@@ -49,6 +49,8 @@ class ObjectType:
     sf_read_only: Callable[[str, dict[str, Any]], bool] | None = None  # a record never written to
     sf_specials: SpecialStep | None = None  # e.g. lead conversion (gate stage)
     creates_from_salesforce: Callable[[ObjectSettings, str], bool] | None = None  # CON-1 per sObject
+    # HubSpot's webhook subscriptionType prefix for the object ("contact" -> contact.creation, ...).
+    webhook_event: str = ""
     # What the schema stage names in reads and error messages for this pair.
     schema_names: ObjectNames = field(default_factory=ObjectNames)
 

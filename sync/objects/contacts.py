@@ -118,6 +118,7 @@ CONTACTS = ObjectType(
     sf_read_only=_read_only,
     sf_specials=lead_conversion,
     creates_from_salesforce=_creates_from_salesforce,
+    webhook_event="contact",
     schema_names=ObjectNames(
         section="contacts",
         hs_label="contact",
