@@ -105,6 +105,17 @@ def _announce_wait(message: str, seconds: float, quiet: bool) -> None:
         print(f"[sync] {message}", file=sys.stderr, flush=True)
 
 
+# Each kind of failure: the words before its message and the exit code (README: exit codes). Checked
+# in this order, as except clauses would be.
+_FAILURES: tuple[tuple[type[Exception], str, int], ...] = (
+    (SettingsError, "settings error: ", 2),
+    (StateUnavailable, "cannot open the state database: ", 2),
+    (RecordNotFound, "record not found: ", 6),
+    (EngineBusy, "", 7),
+    (AuthError, "authentication failed: ", 3),
+)
+
+
 def _guarded(fn: Any) -> Any:
     def wrapper(args: argparse.Namespace) -> int:
         try:
@@ -112,21 +123,10 @@ def _guarded(fn: Any) -> Any:
         except BrokenPipeError:  # output piped into `head` and the like: stop quietly
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return 0
-        except SettingsError as exc:
-            print(f"hubforce sync: settings error: {exc}", file=sys.stderr)
-            return 2
-        except StateUnavailable as exc:
-            print(f"hubforce sync: cannot open the state database: {exc}", file=sys.stderr)
-            return 2
-        except RecordNotFound as exc:
-            print(f"hubforce sync: record not found: {exc}", file=sys.stderr)
-            return 6
-        except EngineBusy as exc:
-            print(f"hubforce sync: {exc}", file=sys.stderr)
-            return 7
-        except AuthError as exc:
-            print(f"hubforce sync: authentication failed: {exc}", file=sys.stderr)
-            return 3
+        except tuple(kind for kind, _, _ in _FAILURES) as exc:
+            words, code = next((w, c) for kind, w, c in _FAILURES if isinstance(exc, kind))
+            print(f"hubforce sync: {words}{exc}", file=sys.stderr)
+            return code
         except SyncHttpError as exc:
             if exc.code == "CONNECTION":
                 print(f"hubforce sync: cannot reach {exc.system}: {exc.message}", file=sys.stderr)
