@@ -14,7 +14,7 @@ answers saying which took effect):
 - no phantom clear: within one engine action, the engine never writes a blank to a field of one
   record and a value to the same field of the linked record on the other side (a sync makes both
   sides equal whatever the rule; a clear beside a fill is a stale blank read as a user's clear).
-Only the fields the machine varies are watched (hubforce.testing.machine.FIELD_CANDIDATES)."""
+Only the fields the machine varies are watched (hubforce.testing.machine_setup.FIELD_CANDIDATES)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,8 @@ import hypothesis
 from hypothesis.stateful import get_state_machine_test
 
 from hubforce.testing import profiles as _profiles  # noqa: F401 - registers the profiles
-from hubforce.testing.machine import QuietInvariant, SyncMachine, WebhookSyncMachine, load_settings
+from hubforce.testing.machine import SyncMachine, WebhookSyncMachine
+from hubforce.testing.machine_setup import QuietInvariant, load_settings
 from hubforce.testing.world import Decide
 from sync.rules import decide_field
 
