@@ -4,7 +4,16 @@
 from __future__ import annotations
 
 from simulator.core.service import Route
-from simulator.salesforce.api import bulk2, composite, composite_graph, login, misc, query, sobjects
+from simulator.salesforce.api import (
+    bulk2,
+    composite,
+    composite_graph,
+    composite_requests,
+    login,
+    misc,
+    query,
+    sobjects,
+)
 
 ROUTES: list[Route] = [
     *login.ROUTES,
@@ -12,6 +21,7 @@ ROUTES: list[Route] = [
     *query.ROUTES,
     *composite_graph.ROUTES,
     *composite.ROUTES,
+    *composite_requests.ROUTES,
     *bulk2.ROUTES,
     *sobjects.ROUTES,  # last: its `<object>/<id>` rules are the most generic
 ]

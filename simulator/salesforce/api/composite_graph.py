@@ -21,7 +21,8 @@ from flask import Response
 from simulator.core.service import Ctx, Route, json_response
 from simulator.salesforce import errors
 from simulator.salesforce.api.common import DATA, allow_duplicates, check_version, user_id
-from simulator.salesforce.api.composite import _body, _parse_composite, item_error, run_composite
+from simulator.salesforce.api.composite import _body, item_error
+from simulator.salesforce.api.composite_requests import _parse_composite, run_composite
 from simulator.salesforce.errors import SalesforceError
 from simulator.salesforce.models import SalesforceBackend
 
