@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from simulator.hubspot import property_catalog as catalog
 from simulator.hubspot.errors import conflict, not_found, validation
-from simulator.hubspot.properties import property_values_error
+from simulator.hubspot.property_values import property_values_error
 from simulator.hubspot.records import iso_ms_fast
 
 if TYPE_CHECKING:

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulator.hubspot.errors import validation
-from simulator.hubspot.properties import NUMBER_RE, PropertyCatalog, parse_time_ms
+from simulator.hubspot.properties import NUMBER_RE, PropertyCatalog
+from simulator.hubspot.property_values import parse_time_ms
 from simulator.hubspot.records import Record, createdate_prop, lastmodified_prop
 
 # The search guide's limits (developers.hubspot.com/docs/guides/api/crm/search, "Limitations": five

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from simulator.salesforce import catalog, errors
+from simulator.salesforce import catalog, errors, lead_convert_maps
 from simulator.salesforce.errors import SalesforceError
 from simulator.salesforce.schema import ObjectDef
 from simulator.salesforce.store_base import (
@@ -127,10 +127,10 @@ class LifecycleMixin:
                 acc_id = self.normalize_id("Account", account_id)
                 self._record(self.object("Account"), acc_id)
             else:
-                acc_vals = {dst: lead.get(src) for src, dst in catalog.LEAD_TO_ACCOUNT.items()}
+                acc_vals = {dst: lead.get(src) for src, dst in lead_convert_maps.LEAD_TO_ACCOUNT.items()}
                 acc_vals.update(OwnerId=owner, Name=lead.get("Company") or lead.get("Name"))
                 acc_id = self._insert_system("Account", _drop_none(acc_vals))
-            con_vals = {dst: lead.get(src) for src, dst in catalog.LEAD_TO_CONTACT.items()}
+            con_vals = {dst: lead.get(src) for src, dst in lead_convert_maps.LEAD_TO_CONTACT.items()}
             con_vals.update(self._mapped_custom(lead, "Contact"))
             con_vals.update(OwnerId=owner, AccountId=acc_id)
             if contact_id:
@@ -147,7 +147,7 @@ class LifecycleMixin:
                 con_id = self._insert_system("Contact", _drop_none(con_vals))
             opp_id = None
             if not do_not_create_opportunity:
-                opp_vals = {dst: lead.get(src) for src, dst in catalog.LEAD_TO_OPPORTUNITY.items()}
+                opp_vals = {dst: lead.get(src) for src, dst in lead_convert_maps.LEAD_TO_OPPORTUNITY.items()}
                 opp_vals.update(
                     OwnerId=owner,
                     AccountId=acc_id,

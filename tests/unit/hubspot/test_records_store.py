@@ -10,7 +10,7 @@ from simulator import Sandbox
 from simulator.hubspot import search
 from simulator.hubspot.errors import HubSpotError
 from simulator.hubspot.events import ChangeEvent
-from simulator.hubspot.properties import parse_time_ms
+from simulator.hubspot.property_values import parse_time_ms
 from simulator.hubspot.records import iso_ms_fast
 
 
