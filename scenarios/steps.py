@@ -462,6 +462,6 @@ def _mark(world: World, args: Any) -> None:
     world.marks[str(args)] = world.fakes.journal_last_seq()
 
 
-# Steps that reach into an engine step (sync.during, engine.stop) live in their own module; importing
-# it here registers them wherever the vocabulary is used.
-from scenarios import interrupts  # noqa: E402, F401
+# Steps that reach into an engine step (sync.during, engine.stop), and the deal/opportunity vocabulary,
+# live in their own modules; importing them here registers them wherever the vocabulary is used.
+from scenarios import deal_steps, interrupts  # noqa: E402, F401
