@@ -13,13 +13,13 @@ Public API (what the scenario runner, the Hypothesis state machine and the CLI b
                         progress=None,                   # (str) -> None progress lines
                         decide=decide_field,             # per-field rule decision (sync.rules); tests swap it
                         chunk_size=1000,                 # queue items per chunk (processed + committed together)
-                        object_type=CONTACTS)            # the synced pair's descriptor (sync.objects.contacts)
+                        object_types=OBJECT_TYPES)       # the pairs, in dependency order (sync.objects)
     engine.validate()                      # mappings vs both schemas, inclusion list (raises SettingsError)
     report = engine.run_cycle()            # one 15-minute tick (TRG-1): capture + process -> CycleReport
     engine.run(once=False, cycles=None)    # loop: run_cycle, then sleep(poll_interval_seconds)
     engine.resync_record("123" | "00Q..." | "a@b.com")   # TRG-14 / ERR-8
     engine.resync_list("My list" | "42")                 # INC-6
-    engine.import_salesforce("Lead" | "Contact")         # IMP-1..4
+    engine.import_salesforce("Lead" | "Contact" | "Account")   # IMP-1..4 (Account: company sync on)
     engine.status()    # dict: API use (LIM-1), errors by category, suspension, queue, links
     engine.why(record) # dict: link, last-synced values, in-list, errors, decision log (newest first)
     engine.clear_suspension()              # SUS-4
@@ -41,6 +41,9 @@ parallel; 1 keeps the request order (and so the fakes' generated ids) determinis
 
 The engine is one pipeline of stages (sync/pipeline/: capture -> gate -> match -> decide -> write ->
 finish) over an object-type descriptor (sync/objects/); see README "The engine: one pipeline".
+Each cycle runs every enabled pair (settings sections `contacts`, `companies`, `deals`) in the
+registry's order, `engine.active(pair)` switching the descriptor, settings section, schema and
+inclusion list; clients, pacing, state store, lock and report are shared.
 
 Settings `api.pacing` (default true): every HubSpot call waits for a free slot of the limits the
 answers announce (sync/clients/pacing.py), through `sleep` on the engine's clock (`now`).

@@ -65,12 +65,20 @@ class SyncEngine(
 
     def _validate_for_cycle(self) -> None:
         self._check_allocation()  # LIM-1: at the cap, not even the describe calls are made
-        schema = self.schema
-        self._inclusion_list_id()
-        self._note_mapping_times(schema)
+        self._validate_objects()
+
+    def _validate_objects(self) -> None:
+        """Every enabled pair's mappings and inclusion list, before any pair syncs: a settings
+        problem in one section stops the cycle with nothing written."""
+        for obj in self.enabled_objects():
+            with self.active(obj):
+                schema = self.schema
+                self._inclusion_list_id()
+                self._note_mapping_times(schema)
 
     def run_cycle(self) -> CycleReport:
-        """One poll tick (TRG-1): capture both sides, then drain the queue.
+        """One poll tick (TRG-1): for each enabled pair in dependency order (contacts, then
+        companies, ...), capture both sides, then drain that pair's queue.
 
         Implements: TRG-1"""
         if self._start():
@@ -80,6 +88,13 @@ class SyncEngine(
             # HubSpot re-sends a webhook for about a day at most
             s.execute(delete(ExpectedEcho).where(ExpectedEcho.at < self._ts() - DAY))
         self._guard(self._validate_for_cycle)
+        for pair in self.enabled_objects():
+            with self.active(pair):
+                self._cycle_of_active()
+        return self._report
+
+    def _cycle_of_active(self) -> None:
+        """One poll tick of the active pair: install bookmarks, list memberships, capture, drain."""
         self._guard(self._install_if_needed)
         self._memberships_fresh = False
         self._guard(self._capture_memberships)
@@ -89,7 +104,12 @@ class SyncEngine(
             self._guard(lambda obj=obj: self._capture_salesforce(obj))
         self._guard(self._drain_queue)
         self._memberships_fresh = False
-        return self._report
+
+    def _drain_all(self) -> None:
+        """Drain every enabled pair's queue, in dependency order."""
+        for pair in self.enabled_objects():
+            with self.active(pair):
+                self._guard(self._drain_queue)
 
     def _start(self, kind: str = "cycle", read_schema: bool = True) -> bool:
         """A fresh report for one operation; True (with the reason in the report) when the
@@ -110,14 +130,14 @@ class SyncEngine(
         if self._start("drain", read_schema=False):
             return self._report
         with self.store.session() as s:
-            if not self.store.get_flag(s, "installed"):
+            if not self.store.get_flag(s, self.object_types[0].flag("installed")):
                 # TRG-15: the first poll cycle bookmarks what exists; nothing is processed before it.
                 self._report.stopped = "not installed yet: the first poll cycle has not run"
                 return self._report
         if not self.queue_ready():
             return self._report
         self._memberships_fresh = False
-        self._guard(self._drain_queue)
+        self._drain_all()
         return self._report
 
     def queue_ready(self) -> int:
@@ -259,12 +279,16 @@ class SyncEngine(
         """IMP-1..4: bring Salesforce records into HubSpot by email only, then a follow-up sync (IMP-2).
 
         Implements: IMP-1, IMP-2"""
-        if sobject not in self.object_type.sf_objects:
-            raise SettingsError(f"import: object must be one of {', '.join(self.object_type.sf_objects)}, not {sobject!r}")
+        pair = next((o for o in self.object_types if sobject in o.sf_objects), None)
+        if pair is None or pair not in self.enabled_objects():
+            known = [sf for o in self.enabled_objects() for sf in o.sf_objects]
+            off = f" ({pair.name} sync is off: {pair.name}.enabled is false)" if pair is not None else ""
+            raise SettingsError(f"import: object must be one of {', '.join(known)}, not {sobject!r}{off}")
         if self._start():
             return self._report
-        self._guard(lambda: self._import(sobject))
-        self._guard(self._drain_queue)
+        with self.active(pair):
+            self._guard(lambda: self._import(sobject))
+            self._guard(self._drain_queue)
         return self._report
 
     def resync_errors(self, category: str | None = None) -> CycleReport:
@@ -293,16 +317,15 @@ class SyncEngine(
                         ):
                             q.attempts, q.not_before, q.payload = 0, 0.0, None  # read fresh, retry now
         self.progress(f"resync: {len(errs)} records in error queued")
-        self._guard(self._drain_queue)
+        self._drain_all()
         return self._report
 
     def validate(self) -> Schema:
-        """Check mappings against both schemas and the inclusion list; raises SettingsError."""
-        schema = self.schema
-        self._inclusion_list_id()
-        self._note_mapping_times(schema)
+        """Check every enabled pair's mappings against both schemas and its inclusion list; raises
+        SettingsError. Returns the base pair's (contacts') schema."""
+        self._validate_objects()
         self._schema_fresh = True  # the next cycle uses this read instead of describing again
-        return schema
+        return self.schema
 
 
 __all__ = ["CycleReport", "SyncEngine", "soql_quote"]

@@ -82,8 +82,12 @@ DEFAULT_CONTACT_MAPPINGS: tuple[tuple[str, str], ...] = (
 )
 
 
+def default_mappings(pairs: tuple[tuple[str, str], ...]) -> list[FieldMapping]:
+    return [FieldMapping(hs, sf, DEFAULT_RULE, default=True) for hs, sf in pairs]
+
+
 def default_contact_mappings() -> list[FieldMapping]:
-    return [FieldMapping(hs, sf, DEFAULT_RULE, default=True) for hs, sf in DEFAULT_CONTACT_MAPPINGS]
+    return default_mappings(DEFAULT_CONTACT_MAPPINGS)
 
 
 # RULE-6: HubSpot fieldType -> Salesforce field types it may pair with. HubSpot fieldTypes that the

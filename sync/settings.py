@@ -28,6 +28,13 @@ Example (every key optional except the two connections):
       deletion: do_nothing               # delete | do_nothing (DEL-1)
       mappings:                          # custom mappings / rule overrides of the RULE-12 defaults
         - {hubspot: firstname, salesforce: FirstName, rule: two_way}
+    companies:                           # company <-> account sync (off by default, as in HubSpot)
+      enabled: false
+      inclusion_list: null               # a DYNAMIC company list (INC-11)
+      deletion: do_nothing
+      mappings: []                       # only with enabled: true (RULE-10)
+    deals:                               # deal <-> opportunity sync (off by default)
+      enabled: false
     api:
       allocation: 5000                   # Salesforce calls per 24 h allotted to the sync (LIM-1); null = uncapped
       concurrency: 1                     # chunks of one batch operation in flight at once (1..8)
@@ -46,7 +53,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from sync.mappings import FieldMapping, SyncRule, default_contact_mappings
+from sync.mappings import FieldMapping, SyncRule, default_contact_mappings, default_mappings
 
 
 class SettingsError(ValueError):
@@ -141,6 +148,9 @@ class Settings:
     hubspot: HubSpotConnection
     salesforce: SalesforceConnection
     contacts: ObjectSettings = field(default_factory=ObjectSettings)
+    # Company and deal sync are off until switched on (as in HubSpot's integration settings).
+    companies: ObjectSettings = field(default_factory=lambda: _default_object("companies"))
+    deals: ObjectSettings = field(default_factory=lambda: _default_object("deals"))
     api: ApiSettings = field(default_factory=ApiSettings)
     retry: RetrySettings = field(default_factory=RetrySettings)
     integration_enabled: bool = True
@@ -176,7 +186,7 @@ class Settings:
             "integration_enabled",
             "hubspot",
             "salesforce",
-            "contacts",
+            *OBJECT_SECTIONS,
             "api",
             "retry",
             "poll_interval_seconds",
@@ -187,7 +197,7 @@ class Settings:
         settings = cls(
             hubspot=_hubspot(r.section("hubspot", required=True)),
             salesforce=_salesforce(r.section("salesforce", required=True)),
-            contacts=_object(r.section("contacts")),
+            **{name: _object(r.section(name), name) for name in OBJECT_SECTIONS},
             api=_api(r.section("api")),
             retry=_retry(r.section("retry")),
             integration_enabled=r.bool("integration_enabled", True),
@@ -395,20 +405,39 @@ def _salesforce(r: _Reader) -> SalesforceConnection:
     return conn
 
 
-def _object(r: _Reader) -> ObjectSettings:
-    r.no_unknown(
-        {
-            "enabled",
-            "inclusion_list",
-            "hubspot_creates",
-            "from_salesforce_leads",
-            "from_salesforce_contacts",
-            "deletion",
-            "mappings",
-        }
-    )
+@dataclass(frozen=True)
+class ObjectSection:
+    """What one object type's settings section accepts: its keys beyond the common ones, whether
+    it is on by default, and its default mappings (RULE-12 for contacts)."""
+
+    keys: frozenset[str] = frozenset()
+    enabled: bool = False
+    defaults: tuple[tuple[str, str], ...] = ()
+
+
+COMMON_OBJECT_KEYS = frozenset({"enabled", "inclusion_list", "deletion", "mappings"})
+# One entry per settings section, in the engine's dependency order (sync/objects/__init__.py).
+OBJECT_SECTIONS: dict[str, ObjectSection] = {
+    "contacts": ObjectSection(
+        keys=frozenset({"hubspot_creates", "from_salesforce_leads", "from_salesforce_contacts"}),
+        enabled=True,
+        defaults=tuple((m.hubspot, m.salesforce) for m in default_contact_mappings()),
+    ),
+    "companies": ObjectSection(),
+    "deals": ObjectSection(),
+}
+
+
+def _default_object(name: str) -> ObjectSettings:
+    sec = OBJECT_SECTIONS[name]
+    return ObjectSettings(enabled=sec.enabled, mappings=default_mappings(sec.defaults))
+
+
+def _object(r: _Reader, name: str = "contacts") -> ObjectSettings:
+    sec = OBJECT_SECTIONS[name]
+    r.no_unknown(set(COMMON_OBJECT_KEYS | sec.keys))
     obj = ObjectSettings(
-        enabled=r.bool("enabled", True),
+        enabled=r.bool("enabled", sec.enabled),
         inclusion_list=r.str("inclusion_list", None),
         hubspot_creates=r.choice("hubspot_creates", CreateAs, CreateAs.LEAD),
         from_salesforce_leads=r.choice(
@@ -419,14 +448,16 @@ def _object(r: _Reader) -> ObjectSettings:
         ),
         deletion=r.choice("deletion", Deletion, Deletion.DO_NOTHING),
     )
-    obj.mappings = merge_mappings(r.data.get("mappings"), r.key("mappings"))
+    obj.mappings = merge_mappings(r.data.get("mappings"), r.key("mappings"), sec.defaults)
     return obj
 
 
-def merge_mappings(raw: Any, key: str) -> list[FieldMapping]:
+def merge_mappings(
+    raw: Any, key: str, defaults: tuple[tuple[str, str], ...] = OBJECT_SECTIONS["contacts"].defaults
+) -> list[FieldMapping]:
     """Defaults (RULE-12) plus custom entries. An entry naming a default pair changes only its rule
     (RULE-11: defaults cannot be deleted). RULE-7: a property or field already mapped is rejected."""
-    mappings = default_contact_mappings()
+    mappings = default_mappings(defaults)
     if raw is None:
         return mappings
     if not isinstance(raw, list):

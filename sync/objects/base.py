@@ -53,6 +53,9 @@ class ObjectType:
     webhook_event: str = ""
     # What the schema stage names in reads and error messages for this pair.
     schema_names: ObjectNames = field(default_factory=ObjectNames)
+    # Prefix of this pair's keys in the state database's flags (installed, inclusion list, ...).
+    # None: "<name>:"; contacts keep the unprefixed keys existing state databases already hold.
+    flag_scope: str | None = None
 
     @property
     def placeholders(self) -> dict[str, str]:
@@ -79,6 +82,16 @@ class ObjectType:
 
     def cursor_name(self) -> str:
         return f"hubspot:{self.hs_object}:lastmodifieddate"
+
+    def flag(self, key: str) -> str:
+        """The state-database flag `key` of this pair."""
+        scope = f"{self.name}:" if self.flag_scope is None else self.flag_scope
+        return f"{scope}{key}"
+
+    @property
+    def queue_types(self) -> tuple[str, ...]:
+        """The QueueItem.object_type values of this pair's records (HubSpot object, sObjects)."""
+        return (self.hs_object, *self.sf_objects)
 
 
 def pair_key(obj: ObjectType, p: Pair) -> str | None:

@@ -127,4 +127,5 @@ CONTACTS = ObjectType(
         link_properties=LINK_PROPERTIES,
         sf_optional_fields=("IsConverted", "ConvertedContactId"),
     ),
+    flag_scope="",
 )

@@ -29,7 +29,7 @@ class CaptureStage(EngineContext):
 
         Implements: TRG-15, INC-4"""
         with self.store.session() as s:
-            if self.store.get_flag(s, "installed"):
+            if self.store.get_flag(s, self.object_type.flag("installed")):
                 return
         self.progress("first run: bookmarking existing records (TRG-15)")
         body = {
@@ -49,7 +49,7 @@ class CaptureStage(EngineContext):
             )
             sf_cursors[obj] = rows[0]["SystemModstamp"] if rows else "1970-01-01T00:00:00.000+0000"
         with self.store.session() as s:
-            self.store.set_cursor(s, "hubspot:contacts:lastmodifieddate", str(hs_cursor))
+            self.store.set_cursor(s, self.object_type.cursor_name(), str(hs_cursor))
             for obj, stamp in sf_cursors.items():
                 self.store.set_cursor(s, f"salesforce:{obj}:SystemModstamp", stamp)
         # Everything inside the overlap window behind each cursor is marked seen, not queued, so the
@@ -62,7 +62,7 @@ class CaptureStage(EngineContext):
         finally:
             self._mark_only = False
         with self.store.session() as s:
-            self.store.set_flag(s, "installed", {"at": self._ts()})
+            self.store.set_flag(s, self.object_type.flag("installed"), {"at": self._ts()})
         # INC-4: choosing a list does not start a sync: take today's members as the baseline.
         list_id = self._inclusion_list_id()
         if list_id:
@@ -135,7 +135,7 @@ class CaptureStage(EngineContext):
         """HubSpot changes by search on lastmodifieddate, windowed past the 10k cap.
 
         Implements: TRG-1, TRG-2, TRG-7"""
-        cursor_name = "hubspot:contacts:lastmodifieddate"
+        cursor_name = self.object_type.cursor_name()
         with self.store.session() as s:
             cursor = int(self.store.get_cursor(s, cursor_name) or 0)
         self._capture_with_overlap(

@@ -32,7 +32,7 @@ class CaptureQueue(EngineContext):
                 if rid in fresh:
                     created = iso_to_ms(hs_props(r).get("createdate"))
                     trig = (
-                        "TRG-7 new HubSpot contact"
+                        f"TRG-7 new HubSpot {self.object_type.schema_names.hs_label}"
                         if created is not None and str(created) == fresh[rid]
                         else "TRG-2 HubSpot change"
                     )
@@ -43,7 +43,7 @@ class CaptureQueue(EngineContext):
             self.store.mark_seen(s, "hubspot", self.object_type.hs_object, fresh, seen)
             top = max((int(v) for v in versions.values() if v), default=cursor)
             cursor = max(cursor, top)
-            self.store.set_cursor(s, "hubspot:contacts:lastmodifieddate", str(cursor))
+            self.store.set_cursor(s, self.object_type.cursor_name(), str(cursor))
         self._report.captured_hubspot += len(items)
         return cursor
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,8 +16,8 @@ from sync.clients.salesforce import SalesforceClient
 from sync.errors import (
     Category,
 )
+from sync.objects import OBJECT_TYPES
 from sync.objects.base import ObjectType
-from sync.objects.contacts import CONTACTS
 from sync.pipeline.pair import Pair
 from sync.report import CycleReport
 from sync.rules import (
@@ -31,6 +32,8 @@ from sync.state.store import StateStore
 DAY = 86400.0
 # The report's `stopped` after request_stop(): what was in flight was finished and committed.
 STOPPED = "stopped on request: the work in flight was finished and committed"
+# What the engine holds for the active object type only; switched with it (EngineContext.active).
+PER_OBJECT = ("_schema", "_members", "_list_id", "_mapping_first_seen", "_memberships_fresh")
 
 
 class EngineContext:
@@ -49,13 +52,17 @@ class EngineContext:
         progress: Callable[[str], None] | None = None,
         decide: Callable[[FieldState], FieldDecision] = decide_field,
         chunk_size: int = 1000,
-        object_type: ObjectType = CONTACTS,
+        object_types: tuple[ObjectType, ...] = OBJECT_TYPES,
     ) -> None:
         if chunk_size < 1:
             raise ValueError("chunk_size must be at least 1")
         self.settings = settings
-        self.object_type = object_type
-        self._placeholders = object_type.placeholders  # read per field per record: computed once
+        # Every pair the engine can sync, in dependency order; the first is the base (contacts).
+        self.object_types = object_types
+        # The pair the stages work on now: operations switch it with `active(obj)`.
+        self.object_type = object_types[0]
+        self._placeholders = self.object_type.placeholders  # read per field per record: computed once
+        self._stash: dict[str, dict[str, Any]] = {}  # the PER_OBJECT values of the inactive pairs
         self.chunk_size = chunk_size  # queue items processed per chunk (one transaction each)
         self._stop = threading.Event()  # request_stop(): checked between chunks and cycles
         # The per-field rule decision; replaceable so property tests can run the engine against a
@@ -94,6 +101,42 @@ class EngineContext:
     def object_settings(self) -> ObjectSettings:
         """This object type's settings section (toggles, inclusion list, deletion, mappings)."""
         return self.object_type.settings_of(self.settings)
+
+    def enabled_objects(self) -> list[ObjectType]:
+        """The pairs switched on in settings, in dependency order."""
+        return [o for o in self.object_types if o.settings_of(self.settings).enabled]
+
+    def object_named(self, name: str) -> ObjectType:
+        """The pair whose settings section (or HubSpot object) is `name`."""
+        for o in self.object_types:
+            if name in (o.name, o.hs_object):
+                return o
+        raise SettingsError(f"unknown object type {name!r} (known: {', '.join(o.name for o in self.object_types)})")
+
+    @contextmanager
+    def active(self, obj: ObjectType) -> Iterator[None]:
+        """Make `obj` the pair the stages work on (its descriptor, settings, schema, inclusion list,
+        mapping times) until the block ends; the clients, pacing, store and report are shared."""
+        prev = self.object_type
+        if obj is prev:
+            yield
+            return
+        self._switch(prev, obj)
+        try:
+            yield
+        finally:
+            self._switch(obj, prev)
+
+    def _switch(self, old: ObjectType, new: ObjectType) -> None:
+        self._stash[old.name] = {k: getattr(self, k) for k in PER_OBJECT}
+        saved = self._stash.pop(new.name, None)
+        fresh: dict[str, Any] = {
+            "_schema": None, "_members": set(), "_list_id": None, "_mapping_first_seen": {}, "_memberships_fresh": False
+        }
+        for k, v in (saved or fresh).items():
+            setattr(self, k, v)
+        self.object_type = new
+        self._placeholders = new.placeholders
 
     def _ts(self) -> float:
         return self.now().timestamp()
@@ -175,7 +218,7 @@ class EngineContext:
         if not name:
             return None
         with self.store.session() as s:
-            cached = self.store.get_flag(s, "inclusion_list")
+            cached = self.store.get_flag(s, self.object_type.flag("inclusion_list"))
         if cached and cached.get("name") == name:
             return str(cached["id"])
         lst = self.hubspot.get_list(name)
@@ -189,7 +232,7 @@ class EngineContext:
                 "only an active (DYNAMIC) list can be the inclusion list (INC-1)"
             )
         with self.store.session() as s:
-            self.store.set_flag(s, "inclusion_list", {"name": name, "id": str(lst.get("listId"))})
+            self.store.set_flag(s, self.object_type.flag("inclusion_list"), {"name": name, "id": str(lst.get("listId"))})
         return str(lst.get("listId"))
 
     def _forget_schema(self) -> None:
@@ -198,6 +241,8 @@ class EngineContext:
         right before counts as this operation's read."""
         if not self._schema_fresh:
             self._schema = None
+            for stash in self._stash.values():
+                stash["_schema"] = None
         self._schema_fresh = False
         self._owners = None
 
@@ -206,12 +251,12 @@ class EngineContext:
 
         Implements: RULE-9"""
         with self.store.session() as s:
-            seen = self.store.get_flag(s, "mapping_first_seen") or {}
+            seen = self.store.get_flag(s, self.object_type.flag("mapping_first_seen")) or {}
             # keyed with the rule: switching "don't sync" to a syncing rule is a new mapping
             keys = {f"{am.key}|{am.mapping.rule.value}" for ams in schema.active.values() for am in ams}
             new = {k: self._ts() for k in keys if k not in seen}
             if new:
-                self.store.set_flag(s, "mapping_first_seen", {**seen, **new})
+                self.store.set_flag(s, self.object_type.flag("mapping_first_seen"), {**seen, **new})
             self._mapping_first_seen = {**seen, **new}
 
     def _fail(

@@ -25,8 +25,9 @@ class LimitsStage(EngineContext):
         """Implements: SET-5, SUS-1, SUS-4"""
         if not self.settings.integration_enabled:
             return "SET-5: integration is switched off"
-        if not self.object_settings.enabled:
-            return "contact sync is switched off"
+        base = self.object_types[0]  # the other pairs sync through it (companies link by contacts)
+        if not base.settings_of(self.settings).enabled:
+            return f"{base.schema_names.hs_label} sync is switched off"
         now = self._ts()
         with self.store.session() as s:
             sus = self.store.get_flag(s, "suspension")

@@ -23,19 +23,19 @@ class MembershipCapture(EngineContext):
         current = set(self.hubspot.list_member_ids(list_id))
         with self.store.session() as s:
             stored = set(s.scalars(select(Membership.hs_id).where(Membership.list_id == list_id)))
-            if (
-                not stored
-                and not baseline
-                and self.store.get_flag(s, "membership_baseline") != {"list": list_id}
-            ):
+            flag = self.object_type.flag("membership_baseline")
+            prev = self.store.get_flag(s, flag)
+            if not stored and not baseline and prev != {"list": list_id}:
                 baseline = True  # the list changed in settings: new baseline, no bulk sync (INC-4)
             joined, left = current - stored, stored - current
             for hs_id in joined:
                 s.add(Membership(list_id=list_id, hs_id=hs_id))
             for part in chunks(sorted(left), 500):
                 s.execute(delete(Membership).where(Membership.list_id == list_id, Membership.hs_id.in_(part)))
-            s.execute(delete(Membership).where(Membership.list_id != list_id))
-            self.store.set_flag(s, "membership_baseline", {"list": list_id})
+            # This pair's previous list (changed in settings) is forgotten; other pairs' lists stay.
+            others = {lst for o in self.object_types if o is not self.object_type for lst in self._list_ids_of(s, o)}
+            s.execute(delete(Membership).where(Membership.list_id != list_id, Membership.list_id.not_in(others)))
+            self.store.set_flag(s, flag, {"list": list_id})
             if not baseline and joined:
                 self.store.enqueue(
                     s,
@@ -48,6 +48,11 @@ class MembershipCapture(EngineContext):
         if not baseline:
             self._report.list_joins += len(joined)
             self._report.list_leaves += len(left)
+
+    def _list_ids_of(self, s: Any, obj: Any) -> list[str]:
+        """The inclusion list another pair last diffed (its memberships are not this pair's to prune)."""
+        mark = self.store.get_flag(s, obj.flag("membership_baseline"))
+        return [str(mark["list"])] if mark and mark.get("list") else []
 
     def _check_memberships(self, items: list[QueueItem], list_id: str) -> None:
         """Outside a poll cycle the stored membership can be minutes old, and a webhook change of a

@@ -30,7 +30,11 @@ class RunStage(EngineContext):
                 return
             self._check_allocation()
             with self.store.session() as s:
-                q = select(QueueItem).where(QueueItem.id > last_id, QueueItem.not_before <= self._ts())
+                q = select(QueueItem).where(
+                    QueueItem.id > last_id,
+                    QueueItem.not_before <= self._ts(),
+                    QueueItem.object_type.in_(self.object_type.queue_types),  # the active pair's rows
+                )
                 if not retries_ok:
                     q = q.where(QueueItem.attempts == 0)  # LIM-4
                 items = list(s.scalars(q.order_by(QueueItem.id).limit(self.chunk_size)))
