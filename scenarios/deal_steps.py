@@ -8,6 +8,7 @@ side created the contact. Pipelines and stages are named by their labels, as a u
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from scenarios.expectations import _records_check, expectation
@@ -38,7 +39,13 @@ def _pipelines(world: World) -> list[dict[str, Any]]:
     return list(world.fakes.hs("GET", "/crm/v3/pipelines/deals").json().get("results", []))
 
 
+def label_text(world: World, text: str) -> str:
+    """A label with `$id:<handle>` inside replaced by that record's id ("Salesforce - $id:renewal")."""
+    return re.sub(r"\$id:([A-Za-z_][A-Za-z0-9_]*)", lambda m: world.handle(m.group(1)).id, str(text))
+
+
 def pipeline_id(world: World, label: str) -> str:
+    label = label_text(world, label)
     for p in _pipelines(world):
         if label in (p.get("label"), p.get("id")):
             return str(p["id"])
@@ -233,8 +240,9 @@ def _hs_deal(world: World, args: dict[str, Any], e: Step) -> list[Mismatch]:
     pipes, stages = _labels(world)
     for deal_id, values in found:
         name = label if len(found) == 1 else f"{label} (id {deal_id})"
-        if "pipeline" in args and pipes.get(str(values.get("pipeline"))) != args["pipeline"]:
-            out.append(Mismatch(e, "deal pipeline", record=name, field="pipeline", expected=args["pipeline"], actual=pipes.get(str(values.get("pipeline")), values.get("pipeline"))))
+        want_pipe = label_text(world, args["pipeline"]) if "pipeline" in args else None
+        if want_pipe is not None and pipes.get(str(values.get("pipeline"))) != want_pipe:
+            out.append(Mismatch(e, "deal pipeline", record=name, field="pipeline", expected=want_pipe, actual=pipes.get(str(values.get("pipeline")), values.get("pipeline"))))
         if "stage" in args and stages.get(str(values.get("dealstage"))) != args["stage"]:
             out.append(Mismatch(e, "deal stage", record=name, field="dealstage", expected=args["stage"], actual=stages.get(str(values.get("dealstage")), values.get("dealstage"))))
         if "contacts" in args:

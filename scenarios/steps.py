@@ -421,7 +421,17 @@ def _resync_errors(world: World, args: dict[str, Any]) -> None:
 
 @step("sync.import")
 def _import(world: World, args: dict[str, Any]) -> None:
-    world.engine_call(world.engine.import_salesforce, args["sobject"])
+    """A Salesforce import; `refused: true` expects the engine to refuse it (IMP-6: the object's
+    sync is off) with a message that says `message_contains`."""
+    if not args.get("refused"):
+        world.engine_call(world.engine.import_salesforce, args["sobject"])
+        return
+    try:
+        world.engine_call(world.engine.import_salesforce, args["sobject"])
+    except Exception as exc:  # refused, as expected; nothing was written
+        _refusal_says(args, exc)
+        return
+    raise StepError(f"expected the engine to refuse the {args['sobject']} import, but it ran it")
 
 
 @step("sync.clear_suspension")

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sync.settings import Deletion
+
 # A10: the translated docs give "Salesforce - [record type ID]" and, for an org with a single
 # pipeline/record type, roughly "Salesforce - Default pipeline". Reading: exactly these labels.
 PIPELINE_PREFIX = "Salesforce - "
@@ -186,21 +188,16 @@ def lifecycle_updates(
 # --- DEAL-7/8: deletion asymmetry -------------------------------------------------------------------
 
 
-class DealDeletion(StrEnum):
-    DELETE = "delete"  # DEAL-7 (default): the deal is deleted with its opportunity
-    DO_NOTHING = "do_nothing"
-
-
 class DeletionAction(StrEnum):
     DELETE_DEAL = "delete_deal"
     UNLINK = "unlink"  # forget the pair; neither record is touched
 
 
-def on_opportunity_deleted(setting: DealDeletion) -> DeletionAction:
+def on_opportunity_deleted(setting: Deletion) -> DeletionAction:
     """Implements: DEAL-7
     Deleting a linked opportunity in Salesforce deletes the HubSpot deal (unless the setting says
     do nothing, in which case the deal stays and stops syncing)."""
-    return DeletionAction.DELETE_DEAL if setting == DealDeletion.DELETE else DeletionAction.UNLINK
+    return DeletionAction.DELETE_DEAL if setting == Deletion.DELETE else DeletionAction.UNLINK
 
 
 def on_deal_deleted() -> DeletionAction:

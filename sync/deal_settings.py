@@ -15,8 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sync.deal_rules import DealDeletion
-from sync.settings import SettingsError, _Reader
+from sync.settings import Deletion, SettingsError, _Reader
 
 DEAL_KEYS = frozenset({"pipelines", "deletion", "lifecycle_transitions"})
 
@@ -25,7 +24,7 @@ DEAL_KEYS = frozenset({"pipelines", "deletion", "lifecycle_transitions"})
 class DealSettings:
     # Record type ids / developer names or "Salesforce - ..." pipeline labels or ids; None = all (DEAL-4).
     pipelines: tuple[str, ...] | None = None
-    deletion: DealDeletion = DealDeletion.DELETE  # DEAL-7's documented behaviour is the default
+    deletion: Deletion = Deletion.DELETE  # DEAL-7's documented behaviour is the default
     lifecycle_transitions: bool = False  # ALC: a legacy opt-in feature
 
 
@@ -48,7 +47,7 @@ def parse_deal_settings(section: Any, key: str = "deals", top_level_lifecycle: A
                 raise SettingsError(f"{r.key('pipelines')}[{i}]: {item!r} is listed twice")
             names.append(str(item).strip())
         pipelines = tuple(names)
-    deletion = r.choice("deletion", DealDeletion, DealDeletion.DELETE)
+    deletion = r.choice("deletion", Deletion, Deletion.DELETE)
     lifecycle = r.bool("lifecycle_transitions", False)
     if top_level_lifecycle is not None:
         top = _Reader({"lifecycle_transitions": top_level_lifecycle}, "").bool("lifecycle_transitions", False)

@@ -6,7 +6,6 @@ import pytest
 
 from sync.deal_rules import (
     DEFAULT_PIPELINE_LABEL,
-    DealDeletion,
     DeletionAction,
     StageFacts,
     contact_role_diff,
@@ -26,7 +25,7 @@ from sync.deal_rules import (
     unknown_stages,
 )
 from sync.deal_settings import DealSettings, parse_deal_settings, resolve_pipelines
-from sync.settings import SettingsError
+from sync.settings import Deletion, SettingsError
 
 RT1, RT2 = "012000000000001AAA", "012000000000002AAA"
 
@@ -119,7 +118,7 @@ def test_transition_spreads_to_the_company_contacts_only_when_a_role_moves() -> 
 @pytest.mark.catalog("DEAL-7")
 def test_opportunity_deletion_deletes_the_deal_by_default() -> None:
     assert on_opportunity_deleted(DealSettings().deletion) == DeletionAction.DELETE_DEAL
-    assert on_opportunity_deleted(DealDeletion.DO_NOTHING) == DeletionAction.UNLINK
+    assert on_opportunity_deleted(Deletion.DO_NOTHING) == DeletionAction.UNLINK
 
 
 @pytest.mark.catalog("DEAL-8")
@@ -140,7 +139,7 @@ def test_company_association_needs_company_sync() -> None:
 
 def test_deal_settings_defaults() -> None:
     s = parse_deal_settings(None)
-    assert s == DealSettings(pipelines=None, deletion=DealDeletion.DELETE, lifecycle_transitions=False)
+    assert s == DealSettings(pipelines=None, deletion=Deletion.DELETE, lifecycle_transitions=False)
 
 
 @pytest.mark.catalog("TRG-13")
