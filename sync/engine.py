@@ -102,6 +102,9 @@ class SyncEngine(
         self._guard(self._capture_hubspot)
         for obj in self.object_type.sf_objects:
             self._guard(lambda obj=obj: self._capture_salesforce(obj))
+        extra = self.object_type.capture_extra
+        if extra is not None:
+            self._guard(lambda: extra(self))  # e.g. contact roles of opportunities (DEAL-6)
         self._guard(self._drain_queue)
         self._memberships_fresh = False
 

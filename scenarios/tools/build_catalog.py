@@ -33,15 +33,22 @@ IN_SCOPE: tuple[str, ...] = (
     *(f"ERR-{i}" for i in range(1, 9)),
     *(f"SUS-{i}" for i in range(1, 5)),
     "SET-5",
+    # deals <-> opportunities (sync/objects/deals.py)
+    *(f"DEAL-{i}" for i in range(2, 10)),
+    "RULE-13",
+    "OWN-5",
+    "OWN-6",
+    "IMP-6",
+    "ALC-1",
 )
 
 PREFIX_REASONS: dict[str, str] = {
     "CMP": "company <-> account sync is not modelled: the engine syncs contacts with leads/contacts only",
-    "DEAL": "deal <-> opportunity sync is not modelled: the engine syncs contacts with leads/contacts only",
+    "DEAL": "deal <-> opportunity sync is modelled (DEAL-2..9); this ID has no scenario yet",
     "ACT": "activity/task sync is not modelled (no timeline or task objects in the engine)",
     "CAMP": "Salesforce campaigns are not modelled by the fakes or the engine",
     "COBJ": "custom-object sync is not modelled",
-    "ALC": "automatic lifecycle stage transitions need opportunities and contact roles, which are not modelled",
+    "ALC": "automatic lifecycle stage transitions are modelled (ALC-1); this ID has no scenario yet",
     "PLAN": "plan/edition gating is an install-time check with no runtime behaviour to simulate",
     "SET": "setup/installation step with no runtime sync behaviour to simulate",
 }
@@ -51,7 +58,6 @@ ID_REASONS: dict[str, str] = {
     "INC-12": "legacy default inclusion list for accounts integrated before 2017; a migration, not runtime behaviour",
     "INC-13": "historical plan gating of inclusion lists (A3: every Pro/Ent account is allowed)",
     "IMP-5": "which objects the import UI offers is a UI choice list; only Lead/Contact imports are modelled",
-    "IMP-6": "company/deal imports need company/deal sync, which is not modelled",
     "IMP-7": "same mechanism as IMP-2 and RULE-9 (import as backfill); covered through those scenarios",
     "TRG-9": "activity events are not modelled (no timeline objects)",
     "TRG-11": "Salesforce campaigns are not modelled",
@@ -60,13 +66,11 @@ ID_REASONS: dict[str, str] = {
     "TRG-16": "activity sync toggles are not modelled",
     "RULE-8": "HubSpot 'user' property types are not offered by the HubSpot fake's property catalog",
     "RULE-10": "company and deal mappings are out of scope (contacts only)",
-    "RULE-13": "deal mappings are out of scope (contacts only)",
     "RULE-15": "Salesforce campaigns are not modelled",
     "RULE-17": "custom-object sync is not modelled",
+    "DEAL-1": "prerequisites of turning deal sync on (integration user permissions, company sync and an account import first): setup, not sync behaviour",
     "DEL-4": "company merges are out of scope (contacts only); blog-sourced (A9)",
     "OWN-1": "building HubSpot's owner list from Salesforce user types is not modelled",
-    "OWN-5": "accounts and opportunities are out of scope (contacts only)",
-    "OWN-6": "the KB note is truncated; the owner of new leads is covered by OWN-3",
 }
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from sync.objects.base import ObjectType
 from sync.objects.contacts import CONTACTS
+from sync.objects.deals import DEALS
 
-OBJECT_TYPES: tuple[ObjectType, ...] = (CONTACTS,)
+OBJECT_TYPES: tuple[ObjectType, ...] = (CONTACTS, DEALS)
 
 __all__ = ["OBJECT_TYPES", "ObjectType"]

@@ -53,6 +53,15 @@ class ObjectType:
     webhook_event: str = ""
     # What the schema stage names in reads and error messages for this pair.
     schema_names: ObjectNames = field(default_factory=ObjectNames)
+    # Deal-style hooks (sync/objects/deals.py), each called with the engine (None: no such step):
+    before_schema: Callable[[Any], Any] | None = None  # setup the schema read depends on (pipelines)
+    gate_hook: Callable[[Any, Pair], str | None] | None = None  # why a pair does not sync, or None
+    # Adjust a write body before it is sent (engine, pair, body, creating): values that depend on
+    # the pair as a whole (a stage id in the deal's own pipeline, a new record's record type).
+    shape_hubspot: Callable[[Any, Pair, dict[str, str], bool], None] | None = None
+    shape_salesforce: Callable[[Any, Pair, dict[str, Any], bool], None] | None = None
+    after_write: Callable[[Any, list[Pair]], None] | None = None  # related records of a chunk
+    capture_extra: Callable[[Any], None] | None = None  # changes the pair's own capture cannot see
     # Prefix of this pair's keys in the state database's flags (installed, inclusion list, ...).
     # None: "<name>:"; contacts keep the unprefixed keys existing state databases already hold.
     flag_scope: str | None = None
@@ -79,6 +88,11 @@ class ObjectType:
 
     def sobject_of_id(self, record_id: str) -> str | None:
         return self.sf_id_prefixes.get(record_id[:3]) if len(record_id) in (15, 18) else None
+
+    @property
+    def keyless(self) -> bool:
+        """No dedupe key (DEAL-9): a new record on one side is created on the other, never matched."""
+        return not self.hs_key_property
 
     def cursor_name(self) -> str:
         return f"hubspot:{self.hs_object}:lastmodifieddate"

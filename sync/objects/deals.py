@@ -1,0 +1,244 @@
+"""HubSpot deals <-> Salesforce opportunities: the only module that knows deals are special.
+
+Special here: no dedupe key (DEAL-9: every new record creates one on the other side, matched to
+nothing); one HubSpot pipeline per opportunity record type, whose stages carry the StageNames
+(DEAL-4); a deal syncs only while it sits in a synced pipeline (DEAL-5); contact roles <-> deal
+contacts (DEAL-6); the company association from the opportunity's account (DEAL-2); automatic
+lifecycle stage transitions (ALC-1..3, TRG-13). The decisions are sync/deal_rules.py's, the reads
+and writes sync/objects/deal_io.py's; the stages call the hooks below through the descriptor.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sync.clients.salesforce import parse_sf_datetime, soql_datetime
+from sync.deal_rules import contact_role_diff, deal_company, lifecycle_target, lifecycle_updates
+from sync.deal_settings import resolve_pipelines
+from sync.objects import deal_io
+from sync.objects.base import ObjectType
+from sync.pipeline.queries import in_rows
+from sync.schema import ObjectNames
+from sync.settings import ObjectSettings, Settings
+from sync.state.models import Link
+
+if TYPE_CHECKING:
+    from sync.pipeline.pair import Pair
+
+SF_OBJECTS = ("Opportunity",)
+LINK_PROPERTIES = {"Opportunity": "hs_salesforceopportunityid"}
+ROLES_KEY = "__contact_roles"  # last_synced entry: the contact roles both sides agreed on (DEAL-6)
+_DONE = ("skipped", "failed", "deleted_in_hubspot", "unlinked", "merged")
+
+
+def _settings(settings: Settings) -> ObjectSettings:
+    return settings.deals
+
+
+def _no_key(_rec: dict[str, Any]) -> str | None:
+    return None  # DEAL-9: opportunities and deals are not deduplicated
+
+
+def book(engine: Any) -> deal_io.PipelineBook:
+    found = engine.object_state.get("deals:pipelines")
+    if found is None:
+        found = prepare(engine)
+    return found  # type: ignore[no-any-return]
+
+
+def prepare(engine: Any) -> deal_io.PipelineBook:
+    """Before the schema is read: the "Salesforce - ..." pipelines exist (so the dealstage options
+    the schema reads include their stages) and `deals.pipelines` names real ones.
+
+    Implements: DEAL-4"""
+    b = deal_io.load_pipelines(engine.hubspot, engine.salesforce)
+    b.synced = resolve_pipelines(engine.settings.deals, b.names, b.names)
+    engine.object_state["deals:pipelines"] = b
+    return b
+
+
+def gate(engine: Any, p: Pair) -> str | None:
+    """Why this pair does not sync (None: it does).
+
+    Implements: DEAL-5"""
+    b = book(engine)
+    if p.hs is not None:
+        pipe = str((p.hs.get("properties") or {}).get("pipeline") or "")
+        if not b.syncs(pipe):
+            return f"DEAL-5: the deal is in pipeline {pipe}, which does not sync with Salesforce"
+    elif p.sf is not None and b.synced is not None and b.label_of(p.sf.get("RecordTypeId")) not in b.synced:
+        return "DEAL-4: the opportunity's record type is not one of deals.pipelines"
+    return None
+
+
+def shape_hubspot(engine: Any, p: Pair, props: dict[str, str], creating: bool) -> None:
+    """The deal's pipeline (by record type) and its stage in that pipeline (by StageName): the
+    schema's option lookup cannot tell two pipelines' "Prospecting" apart."""
+    if p.sf is None:
+        return
+    b = book(engine)
+    if creating:
+        pid = b.ids[b.label_of(p.sf.get("RecordTypeId"))]
+        props["pipeline"] = pid
+    else:
+        pid = str(((p.hs or {}).get("properties") or {}).get("pipeline") or "")
+    if creating or "dealstage" in props:
+        stage = b.hs_stage(pid, p.sf.get("StageName"))
+        if stage:
+            props["dealstage"] = stage
+        else:
+            props.pop("dealstage", None)
+
+
+def shape_salesforce(engine: Any, p: Pair, body: dict[str, Any], creating: bool) -> None:
+    """A new opportunity gets the record type of the deal's pipeline. Its owner is the deal's
+    valid owner (the Owner mapping); failing that the body names none and Salesforce makes the
+    running user, the integration user, the owner (OWN-5/OWN-6).
+
+    Implements: OWN-5, OWN-6"""
+    if creating and p.hs is not None:
+        rt = book(engine).record_type_of(str((p.hs.get("properties") or {}).get("pipeline") or ""))
+        if rt:
+            body["RecordTypeId"] = rt
+
+
+def after_write(engine: Any, pairs: list[Pair]) -> None:
+    """Contact roles <-> associations, the company association and lifecycle transitions of the
+    chunk's synced pairs, batched across the chunk.
+
+    Implements: DEAL-6, DEAL-2"""
+    live = [p for p in pairs if p.link is not None and p.outcome not in _DONE and not p.failed]
+    if not live:
+        return
+    hs, sf = engine.hubspot, engine.salesforce
+    opp_ids = [p.link.sf_id for p in live]  # type: ignore[union-attr]
+    roles = deal_io.contact_roles(sf, opp_ids)
+    deal_contacts = deal_io.deal_associations(hs, [p.link.hs_id for p in live])  # type: ignore[union-attr]
+    sf_contacts = {c for r in roles.values() for c in r}
+    hs_contacts = {c for cs in deal_contacts.values() for c in cs}
+    with engine.store.session() as s:
+        links = [lk for lk in in_rows(s, Link, Link.sf_id, sorted(sf_contacts)) if lk.sf_object == "Contact"]
+        links += [lk for lk in in_rows(s, Link, Link.hs_id, sorted(hs_contacts)) if lk.sf_object == "Contact" and lk.object_type == "contacts"]
+    hs_of = {lk.sf_id: lk.hs_id for lk in links}
+    sf_of = {lk.hs_id: lk.sf_id for lk in links}
+    adds_hs, removes_hs, adds_sf, removes_sf = [], [], [], []
+    results: dict[int, frozenset[str]] = {}
+    for i, p in enumerate(live):
+        opp, deal = p.link.sf_id, p.link.hs_id  # type: ignore[union-attr]
+        on_sf = {c for c in roles.get(opp, {}) if c in hs_of}
+        on_hs = {sf_of[c] for c in deal_contacts.get(deal, set()) if c in sf_of}
+        last = (p.link.last_synced or {}).get(ROLES_KEY)  # type: ignore[union-attr]
+        d = contact_role_diff(on_sf, on_hs, last)
+        adds_hs += [(deal, hs_of[c]) for c in sorted(d.add_to_hubspot)]
+        removes_hs += [(deal, hs_of[c]) for c in sorted(d.remove_from_hubspot)]
+        adds_sf += [(opp, c) for c in sorted(d.add_to_salesforce)]
+        removes_sf += [roles[opp][c] for c in sorted(d.remove_from_salesforce)]
+        results[i] = d.result
+    deal_io.associate(hs, adds_hs)
+    deal_io.dissociate(hs, removes_hs)
+    saved = deal_io.add_contact_roles(sf, adds_sf)
+    deal_io.delete_records(sf, removes_sf)
+    failed = {pair for pair, res in zip(adds_sf, saved, strict=False) if not res.get("success")}
+    for i, p in enumerate(live):
+        opp = p.link.sf_id  # type: ignore[union-attr]
+        kept = {c for c in results[i] if (opp, c) not in failed}
+        p.detail.setdefault("pending_synced", {})[ROLES_KEY] = sorted(kept)
+        if adds_hs or removes_hs or adds_sf or removes_sf:
+            p.detail["contact_roles"] = sorted(kept)
+    _company_associations(engine, live)
+    if engine.settings.deals.lifecycle_transitions:
+        _lifecycle(engine, live, {i: {hs_of[c] for c in results[i] if c in hs_of} for i in results})
+
+
+def _company_associations(engine: Any, live: list[Pair]) -> None:
+    """DEAL-2: with company sync on, a deal is associated with its opportunity's account's company."""
+    on = engine.settings.companies.enabled
+    wanted = {p.link.hs_id: acc for p in live if p.sf and (acc := deal_company(on, p.sf.get("AccountId")))}  # type: ignore[union-attr]
+    if not wanted:
+        return
+    with engine.store.session() as s:
+        companies = {lk.sf_id: lk.hs_id for lk in in_rows(s, Link, Link.sf_id, sorted(set(wanted.values())))}
+    pairs = [(deal, companies[acc]) for deal, acc in wanted.items() if acc in companies]
+    have = deal_io.deal_associations(engine.hubspot, sorted({d for d, _ in pairs}), "companies") if pairs else {}
+    deal_io.associate(engine.hubspot, [(d, c) for d, c in pairs if c not in have.get(d, set())], "companies")
+
+
+def _lifecycle(engine: Any, live: list[Pair], contacts: dict[int, set[str]]) -> None:
+    """ALC-1/2 and TRG-13: the contact roles' contacts move to Opportunity / Customer (never back),
+    and each contact moved is queued for a sync.
+
+    Implements: ALC-1, ALC-2, TRG-13"""
+    targets = {i: lifecycle_target(bool(p.sf.get("IsClosed")), bool(p.sf.get("IsWon"))) for i, p in enumerate(live) if p.sf}
+    ids = sorted({c for i in targets for c in contacts.get(i, set())})
+    if not ids:
+        return
+    current = deal_io.lifecycle_stages(engine.hubspot, ids)
+    updates: dict[str, str] = {}
+    for i, target in targets.items():
+        role = {c: updates.get(c, current.get(c)) for c in contacts.get(i, set()) if c in current}
+        updates.update(lifecycle_updates(role, target))
+    if not updates:
+        return
+    deal_io.set_lifecycle_stages(engine.hubspot, updates)
+    with engine.store.session() as s:
+        engine.store.enqueue(s, "hubspot", "contacts", {c: ("TRG-13 lifecycle transition", None) for c in updates}, engine._ts())
+
+
+def capture_contact_roles(engine: Any) -> None:
+    """Contact role changes do not touch the opportunity's SystemModstamp: poll
+    OpportunityContactRole (queryAll, so deletions come too) and queue each one's opportunity.
+
+    Implements: DEAL-6"""
+    name = "salesforce:OpportunityContactRole:SystemModstamp"
+    with engine.store.session() as s:
+        stamp = engine.store.get_cursor(s, name)
+    if stamp is None:  # first run: existing contact roles are bookmarked, not synced (TRG-15)
+        rows = list(engine.salesforce.query("SELECT SystemModstamp FROM OpportunityContactRole ORDER BY SystemModstamp DESC LIMIT 1", True))
+        with engine.store.session() as s:
+            engine.store.set_cursor(s, name, rows[0]["SystemModstamp"] if rows else "1970-01-01T00:00:00.000+0000")
+        return
+    since = parse_sf_datetime(stamp)
+    soql = (
+        "SELECT OpportunityId, SystemModstamp FROM OpportunityContactRole "
+        f"WHERE SystemModstamp > {soql_datetime(since) if since else '1970-01-01T00:00:00.000Z'} ORDER BY SystemModstamp"
+    )
+    opps: dict[str, tuple[str, None]] = {}
+    for r in engine.salesforce.query(soql, True):
+        opps[str(r["OpportunityId"])] = ("DEAL-6 contact role changed", None)
+        stamp = max(stamp, str(r["SystemModstamp"]))
+    with engine.store.session() as s:
+        if opps:
+            engine.store.enqueue(s, "salesforce", "Opportunity", opps, engine._ts(), fresh_read=True)
+        engine.store.set_cursor(s, name, stamp)
+
+
+DEALS = ObjectType(
+    name="deals",
+    hs_object="deals",
+    sf_objects=SF_OBJECTS,
+    default_sf_object="Opportunity",
+    hs_key=_no_key,
+    sf_key=_no_key,
+    hs_key_property="",
+    sf_key_field="",
+    settings_of=_settings,
+    link_properties=LINK_PROPERTIES,
+    sf_id_prefixes={"006": "Opportunity"},
+    webhook_event="deal",
+    schema_names=ObjectNames(
+        section="deals",
+        hs_label="deal",
+        hs_key_property="",
+        sf_key_field="",
+        link_properties=LINK_PROPERTIES,
+        sf_optional_fields=("RecordTypeId", "IsClosed", "IsWon", "AccountId"),
+        hs_modified_property="hs_lastmodifieddate",
+        hs_extra_properties=("pipeline",),
+    ),
+    before_schema=prepare,
+    gate_hook=gate,
+    shape_hubspot=shape_hubspot,
+    shape_salesforce=shape_salesforce,
+    after_write=after_write,
+    capture_extra=capture_contact_roles,
+)
