@@ -38,8 +38,11 @@ IN_SCOPE: tuple[str, ...] = (
     "RULE-13",
     "OWN-5",
     "OWN-6",
+    "IMP-5",
     "IMP-6",
     "ALC-1",
+    "ALC-2",
+    "TRG-13",
 )
 
 PREFIX_REASONS: dict[str, str] = {
@@ -48,7 +51,7 @@ PREFIX_REASONS: dict[str, str] = {
     "ACT": "activity/task sync is not modelled (no timeline or task objects in the engine)",
     "CAMP": "Salesforce campaigns are not modelled by the fakes or the engine",
     "COBJ": "custom-object sync is not modelled",
-    "ALC": "automatic lifecycle stage transitions are modelled (ALC-1); this ID has no scenario yet",
+    "ALC": "automatic lifecycle stage transitions are modelled (ALC-1/2); this ID has no scenario yet",
     "PLAN": "plan/edition gating is an install-time check with no runtime behaviour to simulate",
     "SET": "setup/installation step with no runtime sync behaviour to simulate",
 }
@@ -57,12 +60,10 @@ ID_REASONS: dict[str, str] = {
     "INC-11": "inclusion segments for companies, tickets and custom objects are out of scope (contacts only)",
     "INC-12": "legacy default inclusion list for accounts integrated before 2017; a migration, not runtime behaviour",
     "INC-13": "historical plan gating of inclusion lists (A3: every Pro/Ent account is allowed)",
-    "IMP-5": "which objects the import UI offers is a UI choice list; only Lead/Contact imports are modelled",
     "IMP-7": "same mechanism as IMP-2 and RULE-9 (import as backfill); covered through those scenarios",
     "TRG-9": "activity events are not modelled (no timeline objects)",
     "TRG-11": "Salesforce campaigns are not modelled",
     "TRG-12": "Salesforce campaigns are not modelled",
-    "TRG-13": "automatic lifecycle stage transitions are not modelled",
     "TRG-16": "activity sync toggles are not modelled",
     "RULE-8": "HubSpot 'user' property types are not offered by the HubSpot fake's property catalog",
     "RULE-10": "company and deal mappings are out of scope (contacts only)",

@@ -145,9 +145,24 @@ def after_write(engine: Any, pairs: list[Pair]) -> None:
         p.detail.setdefault("pending_synced", {})[ROLES_KEY] = sorted(kept)
         if adds_hs or removes_hs or adds_sf or removes_sf:
             p.detail["contact_roles"] = sorted(kept)
+    if engine.settings.companies.enabled or engine.settings.deals.lifecycle_transitions:
+        _read_opportunities(engine, live)
     _company_associations(engine, live)
     if engine.settings.deals.lifecycle_transitions:
         _lifecycle(engine, live, {i: {hs_of[c] for c in results[i] if c in hs_of} for i in results})
+
+
+def _read_opportunities(engine: Any, live: list[Pair]) -> None:
+    """Pairs processed from their HubSpot side only (an echo, a contact-role change) lack the
+    opportunity's stage facts and account: one IN query for all of them."""
+    need = [p.link.sf_id for p in live if p.sf is None]  # type: ignore[union-attr]
+    if not need:
+        return
+    soql = "SELECT Id, IsClosed, IsWon, AccountId FROM Opportunity WHERE Id IN ({inlist})"
+    got = {str(r["Id"]): r for r in engine.salesforce.query_in(soql, need)}
+    for p in live:
+        if p.sf is None:
+            p.sf = got.get(p.link.sf_id)  # type: ignore[union-attr]
 
 
 def _company_associations(engine: Any, live: list[Pair]) -> None:
