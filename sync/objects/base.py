@@ -54,7 +54,8 @@ class ObjectType:
     # What the schema stage names in reads and error messages for this pair.
     schema_names: ObjectNames = field(default_factory=ObjectNames)
     # Deal-style hooks (sync/objects/deals.py), each called with the engine (None: no such step):
-    before_schema: Callable[[Any], Any] | None = None  # setup the schema read depends on (pipelines)
+    before_schema: Callable[[Any], Any] | None = None  # reads the schema depends on (pipelines)
+    after_validate: Callable[[Any], Any] | None = None  # setup writes once all settings are good
     gate_hook: Callable[[Any, Pair], str | None] | None = None  # why a pair does not sync, or None
     # Adjust a write body before it is sent (engine, pair, body, creating): values that depend on
     # the pair as a whole (a stage id in the deal's own pipeline, a new record's record type).

@@ -33,6 +33,7 @@ class PipelineBook:
     ids: dict[str, str] = field(default_factory=dict)  # pipeline label -> HubSpot pipeline id
     stages: dict[str, dict[str, str]] = field(default_factory=dict)  # pipeline id -> label -> stage id
     synced: frozenset[str] | None = None  # labels that sync (None: all of ours)
+    missing: list[dict[str, Any]] = field(default_factory=list)  # pipelines to create (their bodies)
 
     def label_of(self, record_type_id: str | None) -> str:
         return pipeline_label(record_type_id, self.record_types)
@@ -54,8 +55,9 @@ class PipelineBook:
 
 
 def load_pipelines(hs: HubSpotClient, sf: SalesforceClient) -> PipelineBook:
-    """Read the Opportunity record types and stages, and create the HubSpot pipelines the
-    integration owns when they are missing (through the real pipelines API).
+    """Read the Opportunity record types and stages and the HubSpot deal pipelines; the pipelines
+    the integration owns but HubSpot lacks are left in `missing` (created by `create_missing`, at
+    the first write, so a settings problem found meanwhile leaves nothing written).
 
     Implements: DEAL-4"""
     rts = list(sf.query("SELECT Id, DeveloperName, Name FROM RecordType WHERE SobjectType = 'Opportunity' AND IsActive = true ORDER BY Id"))
@@ -78,12 +80,28 @@ def load_pipelines(hs: HubSpotClient, sf: SalesforceClient) -> PipelineBook:
     for label in wanted:
         p = existing.get(label)
         if p is None:
-            body = {"label": label, "displayOrder": 100 + len(book.ids), "stages": [stage_spec(s, i) for i, s in enumerate(stages)]}
-            p = hs.call("POST", "/crm/v3/pipelines/deals", ok=(200, 201), json=body).json()
-        book.ids[label] = str(p["id"])
-        book.names[str(p["id"])] = label
-        book.stages[str(p["id"])] = {str(s.get("label")): str(s["id"]) for s in p.get("stages") or []}
+            body = {"label": label, "displayOrder": 100 + len(book.ids) + len(book.missing), "stages": [stage_spec(s, i) for i, s in enumerate(stages)]}
+            book.missing.append(body)
+            continue
+        _add(book, label, p)
     return book
+
+
+def create_missing(hs: HubSpotClient, book: PipelineBook) -> list[dict[str, Any]]:
+    """Create the integration's pipelines HubSpot lacks (the real pipelines API); the new ones."""
+    made = []
+    while book.missing:
+        body = book.missing.pop(0)
+        p = hs.call("POST", "/crm/v3/pipelines/deals", ok=(200, 201), json=body).json()
+        _add(book, str(body["label"]), p)
+        made.append(p)
+    return made
+
+
+def _add(book: PipelineBook, label: str, p: dict[str, Any]) -> None:
+    book.ids[label] = str(p["id"])
+    book.names[str(p["id"])] = label
+    book.stages[str(p["id"])] = {str(s.get("label")): str(s["id"]) for s in p.get("stages") or []}
 
 
 def is_ours(label: str) -> bool:

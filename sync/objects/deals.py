@@ -40,21 +40,38 @@ def _no_key(_rec: dict[str, Any]) -> str | None:
 
 
 def book(engine: Any) -> deal_io.PipelineBook:
-    found = engine.object_state.get("deals:pipelines")
-    if found is None:
-        found = prepare(engine)
-    return found  # type: ignore[no-any-return]
+    """The pipelines of this operation, the missing ones created first (this is called only where
+    the engine is about to sync deals)."""
+    b = engine.object_state.get("deals:pipelines") or prepare(engine)
+    if b.missing:
+        made = deal_io.create_missing(engine.hubspot, b)
+        _learn_stages(engine, made)
+    return b  # type: ignore[no-any-return]
 
 
 def prepare(engine: Any) -> deal_io.PipelineBook:
-    """Before the schema is read: the "Salesforce - ..." pipelines exist (so the dealstage options
-    the schema reads include their stages) and `deals.pipelines` names real ones.
+    """Before the schema is read: the pipelines and record types, and `deals.pipelines` checked
+    against them (a name that is neither stops the engine with nothing written).
 
     Implements: DEAL-4"""
     b = deal_io.load_pipelines(engine.hubspot, engine.salesforce)
-    b.synced = resolve_pipelines(engine.settings.deals, b.names, b.names)
+    would_be = {str(body["label"]): str(body["label"]) for body in b.missing}
+    b.synced = resolve_pipelines(engine.settings.deals, b.names, {**b.names, **would_be})
     engine.object_state["deals:pipelines"] = b
     return b
+
+
+def _learn_stages(engine: Any, pipelines: list[dict[str, Any]]) -> None:
+    """Pipelines created after the schema was read: their stages join the dealstage mapping's
+    option tables, so stage ids translate to StageNames (and back) in this same operation."""
+    for am in (engine._schema.active.get("Opportunity", []) if engine._schema else []):
+        if am.mapping.hubspot != "dealstage" or am.hs_options is None:
+            continue
+        for p in pipelines:
+            for st in p.get("stages") or []:
+                sid, label = str(st["id"]), str(st.get("label") or "")
+                am.hs_options.setdefault(sid.lower(), sid)
+                am.hs_labels[sid.lower()] = label
 
 
 def gate(engine: Any, p: Pair) -> str | None:
@@ -251,6 +268,7 @@ DEALS = ObjectType(
         hs_extra_properties=("pipeline",),
     ),
     before_schema=prepare,
+    after_validate=book,  # the "Salesforce - ..." pipelines exist once deal sync is on
     gate_hook=gate,
     shape_hubspot=shape_hubspot,
     shape_salesforce=shape_salesforce,
