@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sync.errors import AuthError, RecordNotFound, StateUnavailable, SyncHttpError
-from sync.objects.contacts import CONTACTS
+from sync.objects import OBJECT_TYPES
 from sync.settings import Settings, SettingsError
 from sync.state.lock import EngineBusy, engine_lock
 
@@ -66,7 +66,7 @@ def register(subparsers: Any) -> None:
     re_.add_argument("--category", default=None, help="only this error category, e.g. PERMISSIONS")
     re_.set_defaults(func=_resync_errors)
     im = add("import-salesforce", "import Salesforce leads or contacts into HubSpot (IMP-1..4)")
-    im.add_argument("--object", required=True, choices=list(CONTACTS.sf_objects))
+    im.add_argument("--object", required=True, choices=[sf for o in OBJECT_TYPES for sf in o.sf_objects])
     im.set_defaults(func=_import)
     cs = add("clear-suspension", "clear an integration suspension (SUS-4)")
     cs.set_defaults(func=_clear)
