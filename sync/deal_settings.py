@@ -4,7 +4,8 @@
       enabled: true                  # DEAL-3: the Deals tab "Sync deals" toggle
       pipelines: [012000000000001AAA, Salesforce - Default pipeline]   # default: every pipeline
       deletion: delete               # delete | do_nothing (DEAL-7; HubSpot deletions never reach Salesforce, DEAL-8)
-      lifecycle_transitions: true    # ALC-1..3 / TRG-13 (also accepted at the top level)
+      lifecycle_transitions: true    # ALC-1/2 / TRG-13 (also accepted at the top level)
+      lifecycle_to_company_contacts: false   # ALC-3: HubSpot's company lifecycle sync is on
 
 Only the shape is checked here; names (record types, pipelines, stages) are checked against the live
 systems when the engine starts (sync/objects/deals.py), with the same `deals.pipelines[i]` key.
@@ -16,8 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sync.settings import Deletion, SettingsError, _Reader
-
-DEAL_KEYS = frozenset({"pipelines", "deletion", "lifecycle_transitions"})
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,13 @@ class ObjectNames:
     hs_label: str = "contact"  # "HubSpot contact property ... does not exist"
     hs_key_property: str = "email"
     sf_key_field: str = "Email"
+    # The HubSpot property capture searches on: contacts spell it lastmodifieddate, every other
+    # object hs_lastmodifieddate (CRM v3 search guide).
+    hs_modified_property: str = "lastmodifieddate"
     # CON-12: HubSpot properties that record the link (written when they exist in the portal).
     link_properties: dict[str, str] = field(default_factory=dict)
     # Salesforce fields read when the object has them (e.g. lead conversion's IsConverted).
     sf_optional_fields: tuple[str, ...] = ()
-    # The object's last-modified property: contacts say lastmodifieddate, the other objects
-    # hs_lastmodifieddate (HubSpot's default properties).
-    hs_modified_property: str = "lastmodifieddate"
     # HubSpot properties read besides the mapped ones (e.g. a deal's pipeline).
     hs_extra_properties: tuple[str, ...] = ()
 

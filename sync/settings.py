@@ -131,6 +131,7 @@ class ObjectSettings:
     # deals only (sync/deal_settings.py): which pipelines sync (None: all, DEAL-4/5) and ALC-1..3.
     pipelines: tuple[str, ...] | None = None
     lifecycle_transitions: bool = False
+    lifecycle_to_company_contacts: bool = False  # ALC-3: HubSpot's company lifecycle sync is on
 
 
 @dataclass
@@ -441,7 +442,7 @@ OBJECT_SECTIONS: dict[str, ObjectSection] = {
     # A4's "Prefer Salesforce unless blank" is the documented default for contact mappings). DEAL-7:
     # deleting the opportunity deletes the deal unless the setting says do_nothing.
     "deals": ObjectSection(
-        keys=frozenset({"pipelines", "lifecycle_transitions"}),
+        keys=frozenset({"pipelines", "lifecycle_transitions", "lifecycle_to_company_contacts"}),
         defaults=DEFAULT_DEAL_MAPPINGS,
         deletion=Deletion.DELETE,
         rule=SyncRule.TWO_WAY,
@@ -475,6 +476,7 @@ def _object(r: _Reader, name: str = "contacts", top_lifecycle: Any = None) -> Ob
 
         deal = parse_deal_settings(r.data, r.prefix.rstrip("."), top_lifecycle)
         obj.pipelines, obj.lifecycle_transitions = deal.pipelines, deal.lifecycle_transitions
+        obj.lifecycle_to_company_contacts = r.bool("lifecycle_to_company_contacts", False)
     return obj
 
 

@@ -42,6 +42,7 @@ IN_SCOPE: tuple[str, ...] = (
     "IMP-6",
     "ALC-1",
     "ALC-2",
+    "ALC-3",
     "TRG-13",
 )
 
@@ -51,7 +52,6 @@ PREFIX_REASONS: dict[str, str] = {
     "ACT": "activity/task sync is not modelled (no timeline or task objects in the engine)",
     "CAMP": "Salesforce campaigns are not modelled by the fakes or the engine",
     "COBJ": "custom-object sync is not modelled",
-    "ALC": "automatic lifecycle stage transitions are modelled (ALC-1/2); this ID has no scenario yet",
     "PLAN": "plan/edition gating is an install-time check with no runtime behaviour to simulate",
     "SET": "setup/installation step with no runtime sync behaviour to simulate",
 }

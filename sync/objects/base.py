@@ -91,6 +91,11 @@ class ObjectType:
         return self.sf_id_prefixes.get(record_id[:3]) if len(record_id) in (15, 18) else None
 
     @property
+    def hs_modified(self) -> str:
+        """The HubSpot last-modified property capture searches on."""
+        return self.schema_names.hs_modified_property
+
+    @property
     def keyless(self) -> bool:
         """No dedupe key (DEAL-9): a new record on one side is created on the other, never matched."""
         return not self.hs_key_property

@@ -122,13 +122,13 @@ def contact_roles(sf: SalesforceClient, opportunity_ids: list[str]) -> dict[str,
     return out
 
 
-def deal_associations(hs: HubSpotClient, deal_ids: list[str], to_type: str = "contacts") -> dict[str, set[str]]:
-    """Deal id -> associated record ids (v4 batch read; a deal with none is reported as an error)."""
+def deal_associations(hs: HubSpotClient, deal_ids: list[str], to_type: str = "contacts", from_type: str = "deals") -> dict[str, set[str]]:
+    """Record id -> associated record ids (v4 batch read; a record with none is reported as an error)."""
     out: dict[str, set[str]] = {d: set() for d in deal_ids}
     for start in range(0, len(deal_ids), ASSOC_BATCH):
         chunk = deal_ids[start : start + ASSOC_BATCH]
         body = {"inputs": [{"id": d} for d in chunk]}
-        resp = hs.call("POST", f"/crm/v4/associations/deals/{to_type}/batch/read", ok=(200, 207), json=body).json()
+        resp = hs.call("POST", f"/crm/v4/associations/{from_type}/{to_type}/batch/read", ok=(200, 207), json=body).json()
         for row in resp.get("results", []):
             out[str(row["from"]["id"])] = {str(t["toObjectId"]) for t in row.get("to", [])}
     return out

@@ -197,23 +197,38 @@ def _company_associations(engine: Any, live: list[Pair]) -> None:
 
 def _lifecycle(engine: Any, live: list[Pair], contacts: dict[int, set[str]]) -> None:
     """ALC-1/2 and TRG-13: the contact roles' contacts move to Opportunity / Customer (never back),
-    and each contact moved is queued for a sync.
+    and each contact moved is queued for a sync; with HubSpot's company lifecycle sync on (ALC-3)
+    the move spreads to the other contacts of the same companies.
 
-    Implements: ALC-1, ALC-2, TRG-13"""
+    Implements: ALC-1, ALC-2, ALC-3, TRG-13"""
     targets = {i: lifecycle_target(bool(p.sf.get("IsClosed")), bool(p.sf.get("IsWon"))) for i, p in enumerate(live) if p.sf}
     ids = sorted({c for i in targets for c in contacts.get(i, set())})
     if not ids:
         return
-    current = deal_io.lifecycle_stages(engine.hubspot, ids)
+    spread = _company_contacts(engine, ids) if engine.settings.deals.lifecycle_to_company_contacts else {}
+    every = sorted(set(ids) | {c for cs in spread.values() for c in cs})
+    current = deal_io.lifecycle_stages(engine.hubspot, every)
     updates: dict[str, str] = {}
     for i, target in targets.items():
         role = {c: updates.get(c, current.get(c)) for c in contacts.get(i, set()) if c in current}
-        updates.update(lifecycle_updates(role, target))
+        mates = {m for c in role for m in spread.get(c, set())}
+        company = {m: updates.get(m, current.get(m)) for m in mates if m in current}
+        updates.update(lifecycle_updates(role, target, company))
     if not updates:
         return
     deal_io.set_lifecycle_stages(engine.hubspot, updates)
     with engine.store.session() as s:
         engine.store.enqueue(s, "hubspot", "contacts", {c: ("TRG-13 lifecycle transition", None) for c in updates}, engine._ts())
+
+
+def _company_contacts(engine: Any, contact_ids: list[str]) -> dict[str, set[str]]:
+    """ALC-3: contact id -> the contacts of the same HubSpot companies (two v4 batch reads).
+
+    Implements: ALC-3"""
+    companies = deal_io.deal_associations(engine.hubspot, contact_ids, "companies", from_type="contacts")
+    all_companies = sorted({co for cos in companies.values() for co in cos})
+    members = deal_io.deal_associations(engine.hubspot, all_companies, "contacts", from_type="companies") if all_companies else {}
+    return {c: {m for co in cos for m in members.get(co, set())} - {c} for c, cos in companies.items()}
 
 
 def capture_contact_roles(engine: Any) -> None:

@@ -8,7 +8,6 @@ from typing import Any
 from sync.clients.salesforce import parse_sf_datetime
 from sync.pipeline.context import EngineContext
 from sync.pipeline.values import (
-    hs_modified_text,
     hs_props,
     iso_to_ms,
 )
@@ -18,7 +17,7 @@ class CaptureQueue(EngineContext):
     def _enqueue_hubspot(self, records: list[dict[str, Any]], cursor: int) -> int:
         """Implements: TRG-2, TRG-7"""
         versions = {
-            str(r["id"]): str(iso_to_ms(hs_modified_text(r)) or "") for r in records
+            str(r["id"]): str(iso_to_ms(hs_props(r).get(self.object_type.hs_modified)) or "") for r in records
         }
         with self.store.session() as s:
             seen = self.store.seen_versions(s, "hubspot", self.object_type.hs_object, list(versions))

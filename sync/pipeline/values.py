@@ -39,15 +39,9 @@ def ms_to_dt(ms: int) -> datetime:
     return datetime.fromtimestamp(max(0, ms) / 1000, tz=UTC)
 
 
-def hs_modified_text(rec: dict[str, Any]) -> str | None:
-    """The record's last-modified time as HubSpot wrote it (contacts: lastmodifieddate; other
-    objects: hs_lastmodifieddate)."""
-    props = hs_props(rec)
-    return props.get("lastmodifieddate") or props.get("hs_lastmodifieddate")
-
-
 def hs_modified(rec: dict[str, Any]) -> datetime | None:
-    ms = iso_to_ms(hs_modified_text(rec) or rec.get("updatedAt"))
+    props = hs_props(rec)  # contacts spell it lastmodifieddate, other objects hs_lastmodifieddate
+    ms = iso_to_ms(props.get("lastmodifieddate") or props.get("hs_lastmodifieddate") or rec.get("updatedAt"))
     return datetime.fromtimestamp(ms / 1000, tz=UTC) if ms is not None else None
 
 
