@@ -130,7 +130,8 @@ def after_write(engine: Any, pairs: list[Pair]) -> None:
     hs, sf = engine.hubspot, engine.salesforce
     opp_ids = [p.link.sf_id for p in live]  # type: ignore[union-attr]
     roles = deal_io.contact_roles(sf, opp_ids)
-    deal_contacts = deal_io.deal_associations(hs, [p.link.hs_id for p in live])  # type: ignore[union-attr]
+    # A deal this chunk created has no associations yet: only the others are read.
+    deal_contacts = deal_io.deal_associations(hs, [p.link.hs_id for p in live if p.outcome != "created_in_hubspot"])  # type: ignore[union-attr]
     sf_contacts = {c for r in roles.values() for c in r}
     hs_contacts = {c for cs in deal_contacts.values() for c in cs}
     with engine.store.session() as s:
