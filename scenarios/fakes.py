@@ -252,8 +252,10 @@ class FakesClient:
         return list(self.hs("POST", "/crm/v3/objects/contacts/search", json=body).json().get("results", []))
 
     # --- HubSpot lists --------------------------------------------------------------------------
-    def hs_create_list(self, name: str, processing: str, filter_branch: dict[str, Any] | None) -> str:
-        body: dict[str, Any] = {"name": name, "objectTypeId": CONTACT_TYPE_ID, "processingType": processing}
+    def hs_create_list(
+        self, name: str, processing: str, filter_branch: dict[str, Any] | None, object_type_id: str = CONTACT_TYPE_ID
+    ) -> str:
+        body: dict[str, Any] = {"name": name, "objectTypeId": object_type_id, "processingType": processing}
         if filter_branch is not None:
             body["filterBranch"] = filter_branch
         created = self.hs("POST", "/crm/v3/lists/", json=body).json()

@@ -144,7 +144,8 @@ def create_list(world: World, args: dict[str, Any]) -> None:
     branch = branch_for(world, args)
     if processing == "DYNAMIC" and branch is None:
         raise StepError(f"list {args['name']!r}: an active list needs `where:`, `where_any:` or `filter_branch:`")
-    world.fakes.hs_create_list(args["name"], processing, branch)
+    # `object: companies`: a company list (INC-11), objectTypeId 0-2
+    world.fakes.hs_create_list(args["name"], processing, branch, "0-2" if args.get("object") == "companies" else "0-1")
     members = [world.handle(m, "hubspot").id for m in args.get("members") or []]
     if members:
         world.fakes.hs_list_membership_change(args["name"], members, add=True)

@@ -104,6 +104,9 @@ class SyncEngine(
         self._guard(self._capture_hubspot)
         for obj in self.object_type.sf_objects:
             self._guard(lambda obj=obj: self._capture_salesforce(obj))
+        step = self.object_type.cycle_step
+        if step is not None:
+            self._guard(lambda: step(self))  # the pair's own per-cycle step (companies: CMP-8)
         self._guard(self._drain_queue)
         self._memberships_fresh = False
 

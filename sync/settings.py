@@ -127,6 +127,7 @@ class ObjectSettings:
     from_salesforce_contacts: FromSalesforce = FromSalesforce.CREATE_OR_UPDATE
     deletion: Deletion = Deletion.DO_NOTHING
     mappings: list[FieldMapping] = field(default_factory=default_contact_mappings)
+    lifecycle_from_contacts: bool = True  # companies: CMP-8
 
 
 @dataclass
@@ -431,7 +432,7 @@ OBJECT_SECTIONS: dict[str, ObjectSection] = {
         defaults=tuple((m.hubspot, m.salesforce) for m in default_contact_mappings()),
         mappings_need_sync=False,
     ),
-    "companies": ObjectSection(defaults=DEFAULT_COMPANY_MAPPINGS),
+    "companies": ObjectSection(keys=frozenset({"lifecycle_from_contacts"}), defaults=DEFAULT_COMPANY_MAPPINGS),
     "deals": ObjectSection(),
 }
 
@@ -455,6 +456,7 @@ def _object(r: _Reader, name: str = "contacts") -> ObjectSettings:
             "from_salesforce_contacts", FromSalesforce, FromSalesforce.CREATE_OR_UPDATE
         ),
         deletion=r.choice("deletion", Deletion, Deletion.DO_NOTHING),
+        lifecycle_from_contacts=r.bool("lifecycle_from_contacts", True),
     )
     if r.data.get("mappings") and not obj.enabled and sec.mappings_need_sync:
         # RULE-10: company and deal mappings cannot be set up until that object's sync is on.

@@ -34,8 +34,8 @@ IN_SCOPE: tuple[str, ...] = (
     *(f"SUS-{i}" for i in range(1, 5)),
     "SET-5",
     # companies <-> accounts (issue 12)
-    *(f"CMP-{i}" for i in range(1, 7)),
-    "IMP-5", "IMP-6", "RULE-10", "OWN-5", "OWN-6", "DEL-4",
+    *(f"CMP-{i}" for i in range(1, 9)),
+    "INC-11", "IMP-5", "IMP-6", "RULE-10", "OWN-5", "OWN-6", "DEL-4",
 )
 
 PREFIX_REASONS: dict[str, str] = {
@@ -50,7 +50,6 @@ PREFIX_REASONS: dict[str, str] = {
 }
 
 ID_REASONS: dict[str, str] = {
-    "INC-11": "inclusion segments for companies, tickets and custom objects are out of scope (contacts only)",
     "INC-12": "legacy default inclusion list for accounts integrated before 2017; a migration, not runtime behaviour",
     "INC-13": "historical plan gating of inclusion lists (A3: every Pro/Ent account is allowed)",
     "IMP-7": "same mechanism as IMP-2 and RULE-9 (import as backfill); covered through those scenarios",

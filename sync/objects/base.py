@@ -64,6 +64,7 @@ class ObjectType:
     hs_find: SpecialStep | None = None  # Salesforce records -> {sf key: existing HubSpot record}
     create_gate: SpecialStep | None = None  # HubSpot records that may create in Salesforce
     after_chunk: SpecialStep | None = None  # after a chunk is committed (e.g. associations)
+    cycle_step: SpecialStep | None = None  # once per poll cycle, after capture (e.g. CMP-8)
     # Prefix of this pair's keys in the state database's flags (installed, inclusion list, ...).
     # None: "<name>:"; contacts keep the unprefixed keys existing state databases already hold.
     flag_scope: str | None = None

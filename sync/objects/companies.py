@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from sync.objects.base import ObjectType
+from sync.objects.company_lifecycle import roll_up_lifecycle
 from sync.objects.contacts import CONTACTS
 from sync.pipeline.queries import in_rows, in_scalar, links_by_hs_id
 from sync.schema import ObjectNames
@@ -179,7 +180,7 @@ def creation_gate(engine: Any, pairs: list[Pair]) -> list[Pair]:
     list_set = bool(engine.settings.contacts.inclusion_list)
     allowed = []
     for p in pairs:
-        if "manual" in p.trigger:
+        if "manual" in p.trigger and "bulk" not in p.trigger:
             p.detail["create_reason"] = "CMP-5: manual sync of the company creates the account"
             allowed.append(p)
             continue
@@ -297,4 +298,5 @@ COMPANIES = ObjectType(
     hs_find=find_in_hubspot,
     create_gate=creation_gate,
     after_chunk=associate_contacts,
+    cycle_step=roll_up_lifecycle,
 )
