@@ -111,9 +111,11 @@ def find_in_salesforce(engine: Any, pairs: list[Pair], schema: Schema) -> dict[s
     assoc = engine.hubspot.associated_ids("companies", "contacts", ids) if ids else {}
     with engine.store.session() as s:
         clinks = _contact_links(s, sorted({c for cs in assoc.values() for c in cs}))
-        taken = {lk.sf_id for lk in in_rows(s, Link, Link.object_type, [engine.object_type.hs_object])}
     accounts_of = _account_ids_of_contacts(engine, [lk.sf_id for lk in clinks.values() if lk.sf_object == "Contact"])
     by_id = {p.hs_id: hs_account_id(p.hs) for p in pairs if p.hs is not None}
+    candidates = {a for a in by_id.values() if a} | {a for a in accounts_of.values() if a}
+    with engine.store.session() as s:  # accounts already syncing with another company
+        taken = {lk.sf_id for lk in in_rows(s, Link, Link.sf_id, sorted(candidates))}
     wanted: dict[str, str] = {}
     for p in pairs:
         contacts = assoc.get(p.hs_id or "", [])
@@ -224,9 +226,13 @@ def find_in_hubspot(engine: Any, pairs: list[Pair], schema: Schema) -> dict[str,
     contacts = list(engine.salesforce.query_in("SELECT Id, AccountId FROM Contact WHERE AccountId IN ({inlist})", rest))
     with engine.store.session() as s:
         links = {lk.sf_id: lk.hs_id for lk in in_rows(s, Link, Link.sf_id, [c["Id"] for c in contacts])}
-        taken = {lk.hs_id for lk in in_rows(s, Link, Link.object_type, [engine.object_type.hs_object])}
     hs_contacts = sorted({links[c["Id"]] for c in contacts if c["Id"] in links})
     assoc = engine.hubspot.associated_ids("contacts", "companies", hs_contacts) if hs_contacts else {}
+    with engine.store.session() as s:  # companies already syncing with another account
+        taken = {
+            lk.hs_id
+            for lk in links_by_hs_id(s, engine.object_type.hs_object, sorted({c for cs in assoc.values() for c in cs}))
+        }
     picks: dict[str, str] = {}
     for acc in rest:
         cands = [co for c in contacts if c.get("AccountId") == acc and c["Id"] in links for co in assoc.get(links[c["Id"]], [])]
