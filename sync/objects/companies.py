@@ -12,15 +12,17 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from sync.clients.salesforce import soql_datetime
 from sync.objects.base import ObjectType
 from sync.objects.company_lifecycle import roll_up_lifecycle
 from sync.objects.contacts import CONTACTS
 from sync.pipeline.queries import in_rows, in_scalar, links_by_hs_id
 from sync.schema import ObjectNames
 from sync.settings import CreateAs, ObjectSettings, Settings
-from sync.state.models import Link, Membership
+from sync.state.models import Intent, Link, Membership
 
 if TYPE_CHECKING:
     from sync.pipeline.pair import Pair
@@ -129,6 +131,7 @@ def find_in_salesforce(engine: Any, pairs: list[Pair], schema: Schema) -> dict[s
         if choice:
             wanted[p.hs_id or ""] = choice
             p.detail["matched"] = f"CMP-6: account {choice} of its associated contacts linked"
+    _recover_interrupted_creates(engine, pairs, wanted, taken)
     members = _contact_members(engine, sorted({c for cs in assoc.values() for c in cs}))
     for p in pairs:
         p.detail["contact_facts"] = [asdict(f) for f in _facts(assoc.get(p.hs_id or "", []), clinks, accounts_of, members)]
@@ -147,6 +150,36 @@ def find_in_salesforce(engine: Any, pairs: list[Pair], schema: Schema) -> dict[s
         if p.hs_id in out and "matched" not in p.detail:
             p.detail["matched"] = "CMP-6: the account named by its Salesforce Account ID linked"
     return out
+
+
+def _recover_interrupted_creates(engine: Any, pairs: list[Pair], wanted: dict[str, str], taken: set[str]) -> None:
+    """An account create whose answer was lost (crash, timeout) left its intent row: an account of
+    the company's name created since then, syncing with nothing, is that account (no key to search
+    by, unlike a contact's email). Without this a retry would create a second account.
+
+    Implements: ERR-7"""
+    ids = [p.hs_id for p in pairs if p.hs_id and p.hs_id not in wanted]
+    if not ids:
+        return
+    with engine.store.session() as s:
+        intents = {i.source_id: i.at for i in in_rows(s, Intent, Intent.source_id, ids, Intent.system == "salesforce")}
+    names = {p.hs_id: (p.hs or {}).get("properties", {}).get("name") for p in pairs if p.hs_id in intents}
+    names = {k: v for k, v in names.items() if v}
+    if not names:
+        return
+    since = soql_datetime(datetime.fromtimestamp(min(intents.values()) - 60, tz=UTC))
+    rows = list(
+        engine.salesforce.query_in(
+            f"SELECT Id, Name FROM Account WHERE CreatedDate >= {since} AND Name IN ({{inlist}}) ORDER BY CreatedDate, Id",
+            sorted(set(names.values())),
+        )
+    )
+    with engine.store.session() as s:
+        linked = {lk.sf_id for lk in in_rows(s, Link, Link.sf_id, [r["Id"] for r in rows])}
+    for hs_id, name in names.items():
+        acc = next((r["Id"] for r in rows if r.get("Name") == name and r["Id"] not in linked | taken | set(wanted.values())), None)
+        if acc:
+            wanted[hs_id] = acc
 
 
 def _contact_members(engine: Any, hs_ids: list[str]) -> set[str]:

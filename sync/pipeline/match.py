@@ -188,7 +188,7 @@ class MatchStage(EngineContext):
                 p.sf = {"Id": res["id"], **body}
                 p.link = self._new_link(p, synced)
                 p.outcome = "created_in_salesforce"
-                p.detail["created"] = f"CON-2: new Salesforce {obj} {res['id']}"
+                p.detail["created"] = f"{p.detail.get('create_reason') or 'CON-2'}: new Salesforce {obj} {res['id']}"
                 p.detail["written_to_salesforce"] = sorted(body)
                 self._report.created_in_salesforce += 1
             else:
@@ -208,6 +208,10 @@ class MatchStage(EngineContext):
         once); what is not found waits for the retry queue (ERR-7).
 
         Implements: ERR-7"""
+        if self.object_type.key_is_sf_id:  # no key to look by (accounts): the retry queue decides
+            for p in group:
+                self._fail(p, "hubspot", str(p.hs["id"]), Category.TRANSIENT, exc.code, str(exc))  # type: ignore[index]
+            return
         found = self._find_in_salesforce(sorted({self.object_type.hs_key(p.hs) for p in group}), schema)  # type: ignore[misc, arg-type]
         for p in group:
             email = self.object_type.hs_key(p.hs)  # type: ignore[arg-type]
