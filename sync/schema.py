@@ -19,6 +19,9 @@ class ObjectNames:
     hs_label: str = "contact"  # "HubSpot contact property ... does not exist"
     hs_key_property: str = "email"
     sf_key_field: str = "Email"
+    # The HubSpot property capture searches on: contacts spell it lastmodifieddate, every other
+    # object hs_lastmodifieddate (CRM v3 search guide).
+    hs_modified_property: str = "lastmodifieddate"
     # CON-12: HubSpot properties that record the link (written when they exist in the portal).
     link_properties: dict[str, str] = field(default_factory=dict)
     # Salesforce fields read when the object has them (e.g. lead conversion's IsConverted).
@@ -71,7 +74,7 @@ class Schema:
     names: ObjectNames = field(default_factory=ObjectNames)
 
     def hs_read_properties(self) -> list[str]:
-        props = {self.names.hs_key_property, "lastmodifieddate", "createdate", "hs_object_id"}
+        props = {self.names.hs_key_property, self.names.hs_modified_property, "createdate", "hs_object_id"}
         for ams in self.active.values():
             props.update(a.mapping.hubspot for a in ams)
         props.update(p for p in self.names.link_properties.values() if p in self.hs_properties)

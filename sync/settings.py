@@ -53,7 +53,13 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from sync.mappings import FieldMapping, SyncRule, default_contact_mappings, default_mappings
+from sync.mappings import (
+    DEFAULT_COMPANY_MAPPINGS,
+    FieldMapping,
+    SyncRule,
+    default_contact_mappings,
+    default_mappings,
+)
 
 
 class SettingsError(ValueError):
@@ -121,6 +127,7 @@ class ObjectSettings:
     from_salesforce_contacts: FromSalesforce = FromSalesforce.CREATE_OR_UPDATE
     deletion: Deletion = Deletion.DO_NOTHING
     mappings: list[FieldMapping] = field(default_factory=default_contact_mappings)
+    lifecycle_from_contacts: bool = True  # companies: CMP-8
 
 
 @dataclass
@@ -413,6 +420,7 @@ class ObjectSection:
     keys: frozenset[str] = frozenset()
     enabled: bool = False
     defaults: tuple[tuple[str, str], ...] = ()
+    mappings_need_sync: bool = True  # RULE-10: mappings only with the object's sync on
 
 
 COMMON_OBJECT_KEYS = frozenset({"enabled", "inclusion_list", "deletion", "mappings"})
@@ -422,8 +430,9 @@ OBJECT_SECTIONS: dict[str, ObjectSection] = {
         keys=frozenset({"hubspot_creates", "from_salesforce_leads", "from_salesforce_contacts"}),
         enabled=True,
         defaults=tuple((m.hubspot, m.salesforce) for m in default_contact_mappings()),
+        mappings_need_sync=False,
     ),
-    "companies": ObjectSection(),
+    "companies": ObjectSection(keys=frozenset({"lifecycle_from_contacts"}), defaults=DEFAULT_COMPANY_MAPPINGS),
     "deals": ObjectSection(),
 }
 
@@ -447,7 +456,14 @@ def _object(r: _Reader, name: str = "contacts") -> ObjectSettings:
             "from_salesforce_contacts", FromSalesforce, FromSalesforce.CREATE_OR_UPDATE
         ),
         deletion=r.choice("deletion", Deletion, Deletion.DO_NOTHING),
+        lifecycle_from_contacts=r.bool("lifecycle_from_contacts", True),
     )
+    if r.data.get("mappings") and not obj.enabled and sec.mappings_need_sync:
+        # RULE-10: company and deal mappings cannot be set up until that object's sync is on.
+        raise SettingsError(
+            f"{r.key('mappings')}: {name} sync is off ({r.key('enabled')}: false); "
+            f"turn it on before mapping {name} properties (RULE-10)"
+        )
     obj.mappings = merge_mappings(r.data.get("mappings"), r.key("mappings"), sec.defaults)
     return obj
 

@@ -33,6 +33,9 @@ IN_SCOPE: tuple[str, ...] = (
     *(f"ERR-{i}" for i in range(1, 9)),
     *(f"SUS-{i}" for i in range(1, 5)),
     "SET-5",
+    # companies <-> accounts (issue 12)
+    *(f"CMP-{i}" for i in range(1, 9)),
+    "INC-11", "IMP-5", "IMP-6", "RULE-10", "OWN-5", "OWN-6", "DEL-4",
 )
 
 PREFIX_REASONS: dict[str, str] = {
@@ -47,11 +50,8 @@ PREFIX_REASONS: dict[str, str] = {
 }
 
 ID_REASONS: dict[str, str] = {
-    "INC-11": "inclusion segments for companies, tickets and custom objects are out of scope (contacts only)",
     "INC-12": "legacy default inclusion list for accounts integrated before 2017; a migration, not runtime behaviour",
     "INC-13": "historical plan gating of inclusion lists (A3: every Pro/Ent account is allowed)",
-    "IMP-5": "which objects the import UI offers is a UI choice list; only Lead/Contact imports are modelled",
-    "IMP-6": "company/deal imports need company/deal sync, which is not modelled",
     "IMP-7": "same mechanism as IMP-2 and RULE-9 (import as backfill); covered through those scenarios",
     "TRG-9": "activity events are not modelled (no timeline objects)",
     "TRG-11": "Salesforce campaigns are not modelled",
@@ -59,14 +59,10 @@ ID_REASONS: dict[str, str] = {
     "TRG-13": "automatic lifecycle stage transitions are not modelled",
     "TRG-16": "activity sync toggles are not modelled",
     "RULE-8": "HubSpot 'user' property types are not offered by the HubSpot fake's property catalog",
-    "RULE-10": "company and deal mappings are out of scope (contacts only)",
     "RULE-13": "deal mappings are out of scope (contacts only)",
     "RULE-15": "Salesforce campaigns are not modelled",
     "RULE-17": "custom-object sync is not modelled",
-    "DEL-4": "company merges are out of scope (contacts only); blog-sourced (A9)",
     "OWN-1": "building HubSpot's owner list from Salesforce user types is not modelled",
-    "OWN-5": "accounts and opportunities are out of scope (contacts only)",
-    "OWN-6": "the KB note is truncated; the owner of new leads is covered by OWN-3",
 }
 
 

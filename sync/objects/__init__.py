@@ -5,8 +5,9 @@ section; an object type whose section says `enabled: false` is skipped."""
 from __future__ import annotations
 
 from sync.objects.base import ObjectType
+from sync.objects.companies import COMPANIES
 from sync.objects.contacts import CONTACTS
 
-OBJECT_TYPES: tuple[ObjectType, ...] = (CONTACTS,)
+OBJECT_TYPES: tuple[ObjectType, ...] = (CONTACTS, COMPANIES)
 
 __all__ = ["OBJECT_TYPES", "ObjectType"]

@@ -34,12 +34,12 @@ class CaptureStage(EngineContext):
         self.progress("first run: bookmarking existing records (TRG-15)")
         body = {
             "filterGroups": [],
-            "sorts": [{"propertyName": "lastmodifieddate", "direction": "DESCENDING"}],
-            "properties": ["lastmodifieddate"],
+            "sorts": [{"propertyName": self.object_type.hs_modified, "direction": "DESCENDING"}],
+            "properties": [self.object_type.hs_modified],
             "limit": 1,
         }
         top = self.hubspot.search(self.object_type.hs_object, body).get("results", [])
-        hs_cursor = (iso_to_ms(hs_props(top[0]).get("lastmodifieddate")) or 0) if top else 0
+        hs_cursor = (iso_to_ms(hs_props(top[0]).get(self.object_type.hs_modified)) or 0) if top else 0
         sf_cursors: dict[str, str] = {}
         for obj in self.object_type.sf_objects:
             rows = list(
@@ -76,13 +76,13 @@ class CaptureStage(EngineContext):
         fetched = 0
         while True:
             if eq:
-                filters = [{"propertyName": "lastmodifieddate", "operator": "EQ", "value": str(start_ms)}]
+                filters = [{"propertyName": self.object_type.hs_modified, "operator": "EQ", "value": str(start_ms)}]
                 if after_id:
                     filters.append({"propertyName": "hs_object_id", "operator": "GT", "value": after_id})
                 sorts = [{"propertyName": "hs_object_id", "direction": "ASCENDING"}]
             else:
-                filters = [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": str(start_ms)}]
-                sorts = [{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}]
+                filters = [{"propertyName": self.object_type.hs_modified, "operator": "GTE", "value": str(start_ms)}]
+                sorts = [{"propertyName": self.object_type.hs_modified, "direction": "ASCENDING"}]
             body = {
                 "filterGroups": [{"filters": filters}],
                 "sorts": sorts,
@@ -115,12 +115,12 @@ class CaptureStage(EngineContext):
             "filterGroups": [
                 {
                     "filters": [
-                        {"propertyName": "lastmodifieddate", "operator": "GTE", "value": str(lo)},
-                        {"propertyName": "lastmodifieddate", "operator": "LTE", "value": str(hi)},
+                        {"propertyName": self.object_type.hs_modified, "operator": "GTE", "value": str(lo)},
+                        {"propertyName": self.object_type.hs_modified, "operator": "LTE", "value": str(hi)},
                     ]
                 }
             ],
-            "properties": ["lastmodifieddate"],
+            "properties": [self.object_type.hs_modified],
             "limit": 1,
         }
         try:
@@ -152,7 +152,7 @@ class CaptureStage(EngineContext):
             for rec in self._hs_search_window(start):
                 batch.append(rec)
                 count += 1
-                ms = iso_to_ms(hs_props(rec).get("lastmodifieddate")) or 0
+                ms = iso_to_ms(hs_props(rec).get(self.object_type.hs_modified)) or 0
                 at_top = at_top + 1 if ms == top else 1
                 top = max(top, ms)
                 if len(batch) >= SEARCH_PAGE:

@@ -17,7 +17,7 @@ class CaptureQueue(EngineContext):
     def _enqueue_hubspot(self, records: list[dict[str, Any]], cursor: int) -> int:
         """Implements: TRG-2, TRG-7"""
         versions = {
-            str(r["id"]): str(iso_to_ms(hs_props(r).get("lastmodifieddate")) or "") for r in records
+            str(r["id"]): str(iso_to_ms(hs_props(r).get(self.object_type.hs_modified)) or "") for r in records
         }
         with self.store.session() as s:
             seen = self.store.seen_versions(s, "hubspot", self.object_type.hs_object, list(versions))

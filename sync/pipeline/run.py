@@ -61,6 +61,8 @@ class RunStage(EngineContext):
         self._match_and_create(pairs, schema)
         self._sync_linked(pairs, schema)
         self._finish(pairs, items)
+        if self.object_type.after_chunk is not None:
+            self.object_type.after_chunk(self, pairs)  # e.g. company <-> contact associations
 
     def _load_links(
         self, items: list[QueueItem], list_id: str | None

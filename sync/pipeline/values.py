@@ -40,7 +40,8 @@ def ms_to_dt(ms: int) -> datetime:
 
 
 def hs_modified(rec: dict[str, Any]) -> datetime | None:
-    ms = iso_to_ms(hs_props(rec).get("lastmodifieddate") or rec.get("updatedAt"))
+    props = hs_props(rec)  # contacts spell it lastmodifieddate, other objects hs_lastmodifieddate
+    ms = iso_to_ms(props.get("lastmodifieddate") or props.get("hs_lastmodifieddate") or rec.get("updatedAt"))
     return datetime.fromtimestamp(ms / 1000, tz=UTC) if ms is not None else None
 
 
