@@ -190,6 +190,13 @@ class EngineAdapter:
     def resync_record(self, record: str) -> Any:
         return self.engine.resync_record(record)
 
+    def resync_company(self, record: str) -> Any:
+        """The Sync button of a HubSpot company (TRG-14; CMP-5)."""
+        return self.engine.resync_record(record, "companies")
+
+    def resync_all(self, object_name: str) -> Any:
+        return self.engine.resync_all(object_name)
+
     def resync_list(self, list_ref: str) -> Any:
         return self.engine.resync_list(list_ref)
 

@@ -229,6 +229,19 @@ class FakesClient:
         record = resp.json()
         return None if record.get("archived") else record
 
+    def hs_get_record(self, object_type: str, record_id: str) -> dict[str, Any] | None:
+        """Any HubSpot record with every property of its type (None when gone)."""
+        if object_type == "contacts":
+            return self.hs_get_contact(record_id)
+        names = [p["name"] for p in self.hs("GET", f"/crm/v3/properties/{object_type}").json().get("results", [])]
+        resp = self.hs(
+            "GET", f"/crm/v3/objects/{object_type}/{record_id}", ok=(200, 404), params={"properties": ",".join(names)}
+        )
+        if resp.status_code == 404:
+            return None
+        record = resp.json()
+        return None if record.get("archived") else record
+
     def hs_find_by_email(self, email: str, properties: list[str] | None = None) -> list[dict[str, Any]]:
         props = properties if properties is not None else self.hs_property_names()
         body = {
@@ -239,8 +252,10 @@ class FakesClient:
         return list(self.hs("POST", "/crm/v3/objects/contacts/search", json=body).json().get("results", []))
 
     # --- HubSpot lists --------------------------------------------------------------------------
-    def hs_create_list(self, name: str, processing: str, filter_branch: dict[str, Any] | None) -> str:
-        body: dict[str, Any] = {"name": name, "objectTypeId": CONTACT_TYPE_ID, "processingType": processing}
+    def hs_create_list(
+        self, name: str, processing: str, filter_branch: dict[str, Any] | None, object_type_id: str = CONTACT_TYPE_ID
+    ) -> str:
+        body: dict[str, Any] = {"name": name, "objectTypeId": object_type_id, "processingType": processing}
         if filter_branch is not None:
             body["filterBranch"] = filter_branch
         created = self.hs("POST", "/crm/v3/lists/", json=body).json()

@@ -144,7 +144,8 @@ def create_list(world: World, args: dict[str, Any]) -> None:
     branch = branch_for(world, args)
     if processing == "DYNAMIC" and branch is None:
         raise StepError(f"list {args['name']!r}: an active list needs `where:`, `where_any:` or `filter_branch:`")
-    world.fakes.hs_create_list(args["name"], processing, branch)
+    # `object: companies`: a company list (INC-11), objectTypeId 0-2
+    world.fakes.hs_create_list(args["name"], processing, branch, "0-2" if args.get("object") == "companies" else "0-1")
     members = [world.handle(m, "hubspot").id for m in args.get("members") or []]
     if members:
         world.fakes.hs_list_membership_change(args["name"], members, add=True)
@@ -365,11 +366,12 @@ def _settings_mapping(world: World, args: dict[str, Any]) -> None:
     """Add or change one mapping. `refused: true` expects the engine to refuse it (RULE-6/7):
     the previous mappings stay in force."""
     mapping = {k: v for k, v in args.items() if k in ("hubspot", "salesforce", "rule")}
-    current = list(((world.engine.settings_dict.get("contacts") or {}).get("mappings")) or [])
+    section = args.get("object", "contacts")  # the object's mappings tab (RULE-10: companies, deals)
+    current = list(((world.engine.settings_dict.get(section) or {}).get("mappings")) or [])
     current = [
         m for m in current if (m.get("hubspot"), m.get("salesforce")) != (args["hubspot"], args["salesforce"])
     ]
-    change = {"contacts": {"mappings": [*current, mapping]}}
+    change = {section: {"mappings": [*current, mapping]}}
     if not args.get("refused"):
         _change_settings(world, change)
         return
@@ -421,17 +423,17 @@ def _resync_errors(world: World, args: dict[str, Any]) -> None:
 
 @step("sync.import")
 def _import(world: World, args: dict[str, Any]) -> None:
-    """A Salesforce import; `refused: true` expects the engine to refuse it (IMP-6: the object's
-    sync is off) with a message that says `message_contains`."""
+    """`refused: true`: the engine must refuse the import with a clear error (IMP-6: the object's
+    sync is off), its message containing `message_contains`; nothing is written."""
     if not args.get("refused"):
         world.engine_call(world.engine.import_salesforce, args["sobject"])
         return
     try:
         world.engine_call(world.engine.import_salesforce, args["sobject"])
-    except Exception as exc:  # refused, as expected; nothing was written
+    except ValueError as exc:
         _refusal_says(args, exc)
         return
-    raise StepError(f"expected the engine to refuse the {args['sobject']} import, but it ran it")
+    raise StepError(f"expected the engine to refuse importing {args['sobject']}, but it ran the import")
 
 
 @step("sync.clear_suspension")
@@ -472,6 +474,7 @@ def _mark(world: World, args: Any) -> None:
     world.marks[str(args)] = world.fakes.journal_last_seq()
 
 
-# Steps that reach into an engine step (sync.during, engine.stop), and the deal/opportunity vocabulary,
-# live in their own modules; importing them here registers them wherever the vocabulary is used.
-from scenarios import deal_steps, interrupts  # noqa: E402, F401
+# Steps that reach into an engine step (sync.during, engine.stop), and the company and the
+# deal/opportunity vocabularies, live in their own modules; importing them here registers them
+# wherever the vocabulary is used.
+from scenarios import companies, deal_steps, interrupts  # noqa: E402, F401

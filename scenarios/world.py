@@ -342,7 +342,7 @@ class World:
     def read(self, h: Handle) -> dict[str, Any] | None:
         """Field values of a record (HubSpot: properties; Salesforce: fields), None if gone."""
         if h.system == "hubspot":
-            rec = self.fakes.hs_get_contact(h.id)
+            rec = self.fakes.hs_get_record("companies" if h.sobject == "company" else "contacts", h.id)
             return None if rec is None else dict(rec.get("properties") or {})
         rec = self.fakes.sf_get(h.sobject, h.id)
         return None if rec is None else {k: v for k, v in rec.items() if k != "attributes"}

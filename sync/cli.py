@@ -65,7 +65,13 @@ def register(subparsers: Any) -> None:
     re_ = add("resync-errors", "queue every record in error now (ERR-8 Sync Health resync)")
     re_.add_argument("--category", default=None, help="only this error category, e.g. PERMISSIONS")
     re_.set_defaults(func=_resync_errors)
-    im = add("import-salesforce", "import Salesforce leads or contacts into HubSpot (IMP-1..4)")
+    co = add("company", "sync one HubSpot company now: its Sync button (TRG-14; CMP-5 creates its account)")
+    co.add_argument("record", help="HubSpot company id or Salesforce account id")
+    co.set_defaults(func=_resync_company)
+    ra = add("resync-all", "queue every record of one object type now (bulk resync; CMP-7 limit for companies)")
+    ra.add_argument("object", choices=[o.name for o in OBJECT_TYPES])
+    ra.set_defaults(func=_resync_all)
+    im = add("import-salesforce", "import Salesforce leads, contacts, accounts or opportunities into HubSpot (IMP-1..6)")
     im.add_argument("--object", required=True, choices=[sf for o in OBJECT_TYPES for sf in o.sf_objects])
     im.set_defaults(func=_import)
     cs = add("clear-suspension", "clear an integration suspension (SUS-4)")
@@ -298,6 +304,20 @@ def _resync(args: argparse.Namespace) -> int:
     eng = _engine(args)
     with engine_lock(eng.store.url):
         return _print_report(eng.resync_record(args.record))
+
+
+@_guarded
+def _resync_company(args: argparse.Namespace) -> int:
+    eng = _engine(args)
+    with engine_lock(eng.store.url):
+        return _print_report(eng.resync_record(args.record, "companies"))
+
+
+@_guarded
+def _resync_all(args: argparse.Namespace) -> int:
+    eng = _engine(args)
+    with engine_lock(eng.store.url):
+        return _print_report(eng.resync_all(args.object))
 
 
 @_guarded

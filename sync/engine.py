@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, select
 from sync.clients.hubspot import chunks
 from sync.clients.salesforce import soql_quote
 from sync.health import HealthQueries
+from sync.pipeline.bulk import BulkResync
 from sync.pipeline.capture import CaptureStage
 from sync.pipeline.capture_import import ImportStage
 from sync.pipeline.capture_queue import CaptureQueue
@@ -59,6 +60,7 @@ class SyncEngine(
     ValuesMixin,
     LimitsStage,
     HealthQueries,
+    BulkResync,
 ):
     """See sync/__init__.py for the public API. The stages live in sync/pipeline/ (one module each);
     this class only orchestrates the operations."""
@@ -106,9 +108,9 @@ class SyncEngine(
         self._guard(self._capture_hubspot)
         for obj in self.object_type.sf_objects:
             self._guard(lambda obj=obj: self._capture_salesforce(obj))
-        extra = self.object_type.capture_extra
-        if extra is not None:
-            self._guard(lambda: extra(self))  # e.g. contact roles of opportunities (DEAL-6)
+        step = self.object_type.cycle_step
+        if step is not None:
+            self._guard(lambda: step(self))  # the pair's own per-cycle step (companies: CMP-8)
         self._guard(self._drain_queue)
         self._memberships_fresh = False
 
@@ -243,12 +245,19 @@ class SyncEngine(
             self._receiver = WebhookReceiver(hooks, store, self.now)
         return self._receiver
 
-    def resync_record(self, record: str) -> CycleReport:
+    def resync_record(self, record: str, object_name: str = "contacts") -> CycleReport:
         """TRG-14 / ERR-8: queue one record (HubSpot id, Salesforce id or email) now and process it.
+        `object_name="companies"`: the Sync button of a company (CMP-5 creates its account).
 
-        Implements: TRG-14, ERR-8"""
+        Implements: TRG-14, ERR-8, CMP-5"""
+        pair = self.enabled_object(object_name)
         if self._start():
             return self._report
+        with self.active(pair):
+            self._resync_one(record)
+        return self._report
+
+    def _resync_one(self, record: str) -> None:
         system, rid, obj = self._resolve_record(record)
         with self.store.session() as s:
             s.execute(delete(SyncError).where(SyncError.record_id == rid))
@@ -257,7 +266,6 @@ class SyncEngine(
                 q.attempts, q.not_before = 0, 0.0  # ERR-8: a manual resync is not an automatic retry (LIM-4)
                 q.payload = None  # read the record fresh
         self._guard(self._drain_queue)
-        return self._report
 
     def resync_list(self, list_ref: str) -> CycleReport:
         """INC-6: queue every member of a list at once and process them.
@@ -280,6 +288,18 @@ class SyncEngine(
             self._drain_queue()
 
         self._guard(go)
+        return self._report
+
+    def resync_all(self, object_name: str) -> CycleReport:
+        """A bulk resync of every record of one object type (e.g. after a mapping change: RULE-9's
+        backfill); for companies refused above 200,000 records (CMP-7).
+
+        Implements: CMP-7"""
+        pair = self.enabled_object(object_name)
+        if self._start():
+            return self._report
+        with self.active(pair):
+            self._guard(self._bulk_resync_active)
         return self._report
 
     def import_salesforce(self, sobject: str) -> CycleReport:

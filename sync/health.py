@@ -174,6 +174,8 @@ class HealthQueries(EngineContext):
 
     def _resolve_record(self, record: str) -> tuple[str, str, str]:
         key = record.strip()
+        if self.object_type.key_is_sf_id and not key.isdigit() and self.object_type.sobject_of_id(key) is None:
+            raise RecordNotFound(record, f"no HubSpot {self.object_type.schema_names.hs_label} id or Salesforce record id {record!r}")
         if key.isdigit():
             return "hubspot", key, self.object_type.hs_object
         sobject = self.object_type.sobject_of_id(key)

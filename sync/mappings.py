@@ -82,6 +82,26 @@ DEFAULT_CONTACT_MAPPINGS: tuple[tuple[str, str], ...] = (
 )
 
 
+# The default company mappings: the catalog lists none, and HubSpot's knowledge base shows only that
+# company name, domain/website, phone, address, industry, size and owner come mapped. These are the
+# standard Account fields of the same meaning (README "Companies": reading).
+DEFAULT_COMPANY_MAPPINGS: tuple[tuple[str, str], ...] = (
+    ("name", "Name"),
+    ("website", "Website"),
+    ("phone", "Phone"),
+    ("address", "BillingStreet"),
+    ("city", "BillingCity"),
+    ("state", "BillingState"),
+    ("zip", "BillingPostalCode"),
+    ("country", "BillingCountry"),
+    ("industry", "Industry"),
+    ("numberofemployees", "NumberOfEmployees"),
+    ("annualrevenue", "AnnualRevenue"),
+    ("description", "Description"),
+    ("hubspot_owner_id", "OwnerId"),
+)
+
+
 # RULE-13, in the catalog's order: Owner, Close Date, Name, Type, Description, Amount, Stage.
 DEFAULT_DEAL_MAPPINGS: tuple[tuple[str, str], ...] = (
     ("hubspot_owner_id", "OwnerId"),

@@ -54,6 +54,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from sync.mappings import (
+    DEFAULT_COMPANY_MAPPINGS,
     DEFAULT_DEAL_MAPPINGS,
     DEFAULT_RULE,
     FieldMapping,
@@ -128,6 +129,7 @@ class ObjectSettings:
     from_salesforce_contacts: FromSalesforce = FromSalesforce.CREATE_OR_UPDATE
     deletion: Deletion = Deletion.DO_NOTHING
     mappings: list[FieldMapping] = field(default_factory=default_contact_mappings)
+    lifecycle_from_contacts: bool = True  # companies: CMP-8
     # deals only (sync/deal_settings.py): which pipelines sync (None: all, DEAL-4/5) and ALC-1..3.
     pipelines: tuple[str, ...] | None = None
     lifecycle_transitions: bool = False
@@ -427,6 +429,7 @@ class ObjectSection:
     defaults: tuple[tuple[str, str], ...] = ()
     deletion: Deletion = Deletion.DO_NOTHING  # when the Salesforce record is deleted (DEL-1, DEAL-7)
     rule: SyncRule = DEFAULT_RULE  # the rule of the default mappings
+    mappings_need_sync: bool = True  # RULE-10: mappings only with the object's sync on
 
 
 COMMON_OBJECT_KEYS = frozenset({"enabled", "inclusion_list", "deletion", "mappings"})
@@ -436,8 +439,9 @@ OBJECT_SECTIONS: dict[str, ObjectSection] = {
         keys=frozenset({"hubspot_creates", "from_salesforce_leads", "from_salesforce_contacts"}),
         enabled=True,
         defaults=tuple((m.hubspot, m.salesforce) for m in default_contact_mappings()),
+        mappings_need_sync=False,
     ),
-    "companies": ObjectSection(),
+    "companies": ObjectSection(keys=frozenset({"lifecycle_from_contacts"}), defaults=DEFAULT_COMPANY_MAPPINGS),
     # Reading: deal mappings default to two-way (deals and opportunities are worked on both sides;
     # A4's "Prefer Salesforce unless blank" is the documented default for contact mappings). DEAL-7:
     # deleting the opportunity deletes the deal unless the setting says do_nothing.
@@ -469,7 +473,14 @@ def _object(r: _Reader, name: str = "contacts", top_lifecycle: Any = None) -> Ob
             "from_salesforce_contacts", FromSalesforce, FromSalesforce.CREATE_OR_UPDATE
         ),
         deletion=r.choice("deletion", Deletion, sec.deletion),
+        lifecycle_from_contacts=r.bool("lifecycle_from_contacts", True),
     )
+    if r.data.get("mappings") and not obj.enabled and sec.mappings_need_sync:
+        # RULE-10: company and deal mappings cannot be set up until that object's sync is on.
+        raise SettingsError(
+            f"{r.key('mappings')}: {name} sync is off ({r.key('enabled')}: false); "
+            f"turn it on before mapping {name} properties (RULE-10)"
+        )
     obj.mappings = merge_mappings(r.data.get("mappings"), r.key("mappings"), sec.defaults, sec.rule)
     if name == "deals":
         from sync.deal_settings import parse_deal_settings  # it reads sections with this module's _Reader

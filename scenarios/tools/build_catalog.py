@@ -33,17 +33,12 @@ IN_SCOPE: tuple[str, ...] = (
     *(f"ERR-{i}" for i in range(1, 9)),
     *(f"SUS-{i}" for i in range(1, 5)),
     "SET-5",
+    # companies <-> accounts (issue 12)
+    *(f"CMP-{i}" for i in range(1, 9)),
+    "INC-11", "IMP-5", "IMP-6", "RULE-10", "OWN-5", "OWN-6", "DEL-4",
     # deals <-> opportunities (sync/objects/deals.py)
     *(f"DEAL-{i}" for i in range(2, 10)),
-    "RULE-13",
-    "OWN-5",
-    "OWN-6",
-    "IMP-5",
-    "IMP-6",
-    "ALC-1",
-    "ALC-2",
-    "ALC-3",
-    "TRG-13",
+    "RULE-13", "ALC-1", "ALC-2", "ALC-3", "TRG-13",
 )
 
 PREFIX_REASONS: dict[str, str] = {
@@ -57,7 +52,6 @@ PREFIX_REASONS: dict[str, str] = {
 }
 
 ID_REASONS: dict[str, str] = {
-    "INC-11": "inclusion segments for companies, tickets and custom objects are out of scope (contacts only)",
     "INC-12": "legacy default inclusion list for accounts integrated before 2017; a migration, not runtime behaviour",
     "INC-13": "historical plan gating of inclusion lists (A3: every Pro/Ent account is allowed)",
     "IMP-7": "same mechanism as IMP-2 and RULE-9 (import as backfill); covered through those scenarios",
@@ -66,11 +60,9 @@ ID_REASONS: dict[str, str] = {
     "TRG-12": "Salesforce campaigns are not modelled",
     "TRG-16": "activity sync toggles are not modelled",
     "RULE-8": "HubSpot 'user' property types are not offered by the HubSpot fake's property catalog",
-    "RULE-10": "company and deal mappings are out of scope (contacts only)",
     "RULE-15": "Salesforce campaigns are not modelled",
     "RULE-17": "custom-object sync is not modelled",
     "DEAL-1": "prerequisites of turning deal sync on (integration user permissions, company sync and an account import first): setup, not sync behaviour",
-    "DEL-4": "company merges are out of scope (contacts only); blog-sourced (A9)",
     "OWN-1": "building HubSpot's owner list from Salesforce user types is not modelled",
 }
 

@@ -44,6 +44,11 @@ class HubSpotService(Service):
         # (autocompany.py): off in the sandbox so contact-only scenarios see no extra records.
         "auto_create_companies": False,
         "auto_association_opt_out_domains": [],
+        # DEL-4 (A9): whether the portal's Salesforce integration syncs companies. In HubSpot that
+        # integration is HubSpot's own app, so the portal knows; an external engine is no such
+        # app, so a person (scenario step, `hubforce sandbox settings`) says so here. On: merging
+        # two companies is refused (README reading A9).
+        "salesforce_company_sync": False,
     }
 
     def create_backend(self, sandbox: Any) -> HubSpotBackend:
@@ -102,6 +107,8 @@ class HubSpotService(Service):
         settings["developer_app_ids"] = list(apps)
         if not isinstance(settings["auto_create_companies"], bool):
             raise ValueError("hubspot auto_create_companies must be true or false")
+        if not isinstance(settings["salesforce_company_sync"], bool):
+            raise ValueError("hubspot salesforce_company_sync must be true or false")
         domains = settings["auto_association_opt_out_domains"]
         if not isinstance(domains, list | tuple) or not all(isinstance(d, str) for d in domains):
             raise ValueError("hubspot auto_association_opt_out_domains must be a list of domains")

@@ -118,6 +118,44 @@ class HubSpotClient(RetryingHttp):
         )
         return resp.json()
 
+    def batch_create(self, object_type: str, inputs: list[dict[str, Any]]) -> dict[str, Any]:
+        """<=100 inputs (`{"properties": {...}}`); the results come in no guaranteed order."""
+        resp = self.call(
+            "POST", f"/crm/v3/objects/{object_type}/batch/create", ok=(200, 201, 207), json={"inputs": inputs}
+        )
+        return resp.json()
+
+    def associated_ids(self, from_type: str, to_type: str, ids: list[str]) -> dict[str, list[str]]:
+        """Associations v4 batch read: from id -> the associated ids (records without any are
+        left out: HubSpot reports them as 207 errors, NO_ASSOCIATIONS_FOUND)."""
+
+        def read(chunk: list[str]) -> dict[str, list[str]]:
+            resp = self.call(
+                "POST",
+                f"/crm/v4/associations/{from_type}/{to_type}/batch/read",
+                ok=(200, 207),
+                json={"inputs": [{"id": i} for i in chunk]},
+            )
+            return {
+                str(r["from"]["id"]): [str(t["toObjectId"]) for t in r.get("to", [])]
+                for r in resp.json().get("results", [])
+            }
+
+        out: dict[str, list[str]] = {}
+        for part in self.map_chunks(read, chunks(ids, BATCH_LIMIT)):
+            out.update(part)
+        return out
+
+    def associate_default(self, from_type: str, to_type: str, pairs: list[tuple[str, str]]) -> None:
+        """Associations v4: the default (unlabeled) association of each (from id, to id)."""
+        for chunk in chunks(pairs, BATCH_LIMIT):
+            self.call(
+                "POST",
+                f"/crm/v4/associations/{from_type}/{to_type}/batch/associate/default",
+                ok=(200, 201, 207),
+                json={"inputs": [{"from": {"id": f}, "to": {"id": t}} for f, t in chunk]},
+            )
+
     def batch_archive(self, object_type: str, ids: list[str]) -> None:
         for chunk in chunks(ids, BATCH_LIMIT):
             self.call(

@@ -5,9 +5,10 @@ section; an object type whose section says `enabled: false` is skipped."""
 from __future__ import annotations
 
 from sync.objects.base import ObjectType
+from sync.objects.companies import COMPANIES
 from sync.objects.contacts import CONTACTS
 from sync.objects.deals import DEALS
 
-OBJECT_TYPES: tuple[ObjectType, ...] = (CONTACTS, DEALS)
+OBJECT_TYPES: tuple[ObjectType, ...] = (CONTACTS, COMPANIES, DEALS)
 
 __all__ = ["OBJECT_TYPES", "ObjectType"]

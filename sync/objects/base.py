@@ -53,6 +53,18 @@ class ObjectType:
     webhook_event: str = ""
     # What the schema stage names in reads and error messages for this pair.
     schema_names: ObjectNames = field(default_factory=ObjectNames)
+    # The key is the Salesforce record id itself (companies: the Salesforce Account ID property),
+    # not a value both records carry (contacts: the email): it is never written to Salesforce, a
+    # HubSpot record without it is simply not linked yet, and records are created, not upserted.
+    key_is_sf_id: bool = False
+    hs_type_id: str = "0-1"  # HubSpot's objectTypeId (lists, memberships)
+    # Matching and creation where the key is not enough (companies, CMP-4/CMP-6): hooks called
+    # with the engine, the pairs and the schema.
+    sf_find: SpecialStep | None = None  # HubSpot records -> {hs id: (sObject, existing record)}
+    hs_find: SpecialStep | None = None  # Salesforce records -> {sf key: existing HubSpot record}
+    create_gate: SpecialStep | None = None  # HubSpot records that may create in Salesforce
+    after_chunk: SpecialStep | None = None  # after a chunk is committed (e.g. associations)
+    cycle_step: SpecialStep | None = None  # once per poll cycle, after capture (e.g. CMP-8)
     # Deal-style hooks (sync/objects/deals.py), each called with the engine (None: no such step):
     before_schema: Callable[[Any], Any] | None = None  # reads the schema depends on (pipelines)
     after_validate: Callable[[Any], Any] | None = None  # setup writes once all settings are good
@@ -62,7 +74,6 @@ class ObjectType:
     shape_hubspot: Callable[[Any, Pair, dict[str, str], bool], None] | None = None
     shape_salesforce: Callable[[Any, Pair, dict[str, Any], bool], None] | None = None
     after_write: Callable[[Any, list[Pair]], None] | None = None  # related records of a chunk
-    capture_extra: Callable[[Any], None] | None = None  # changes the pair's own capture cannot see
     # Prefix of this pair's keys in the state database's flags (installed, inclusion list, ...).
     # None: "<name>:"; contacts keep the unprefixed keys existing state databases already hold.
     flag_scope: str | None = None

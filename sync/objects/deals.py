@@ -289,5 +289,5 @@ DEALS = ObjectType(
     shape_hubspot=shape_hubspot,
     shape_salesforce=shape_salesforce,
     after_write=after_write,
-    capture_extra=capture_contact_roles,
+    cycle_step=capture_contact_roles,
 )

@@ -35,6 +35,13 @@ class ImportStage(EngineContext):
                 first[e] = {k: v for k, v in r.items() if k != "attributes"}
         self.progress(f"import {sobject}: {total} records with email, {len(first)} distinct emails")
         recs = list(first.values())
+        if self.object_type.key_is_sf_id:
+            # No key-only records to create (accounts): every record is queued for a full sync,
+            # which matches it (CMP-6) or creates it (CMP-2), IMP-2's follow-up in one step.
+            for part in chunks(recs, 1000):
+                with self.store.session() as s:
+                    self.store.enqueue(s, "salesforce", sobject, {r["Id"]: ("IMP-2 Salesforce import", r) for r in part}, self._ts())
+            return
         list_id = self._inclusion_list_id()
         for n, part in enumerate(chunks(recs, 1000)):
             self._import_chunk(sobject, part, schema, list_id)

@@ -115,6 +115,13 @@ class EngineContext:
                 return o
         raise SettingsError(f"unknown object type {name!r} (known: {', '.join(o.name for o in self.object_types)})")
 
+    def enabled_object(self, name: str) -> ObjectType:
+        """The pair named `name`; a clear error when its sync is off."""
+        pair = self.object_named(name)
+        if pair not in self.enabled_objects():
+            raise SettingsError(f"{pair.name}.enabled: {pair.schema_names.hs_label} sync is off; turn it on first")
+        return pair
+
     @contextmanager
     def active(self, obj: ObjectType) -> Iterator[None]:
         """Make `obj` the pair the stages work on (its descriptor, settings, schema, inclusion list,
@@ -225,7 +232,7 @@ class EngineContext:
             cached = self.store.get_flag(s, self.object_type.flag("inclusion_list"))
         if cached and cached.get("name") == name:
             return str(cached["id"])
-        lst = self.hubspot.get_list(name)
+        lst = self.hubspot.get_list(name, self.object_type.hs_type_id)
         if lst is None:
             raise SettingsError(f"{self.object_type.name}.inclusion_list: no HubSpot list named or numbered {name!r}")
         ptype = str(lst.get("processingType", "")).upper()

@@ -175,7 +175,7 @@ class GateStage(EngineContext):
                     p.detail["reason"] = (
                         "HubSpot record not found (deleted; DEL-2/A8: HubSpot deletions never reach Salesforce)"
                     )
-                elif not self.object_type.keyless and not self.object_type.hs_key(p.hs):
+                elif not self.object_type.keyless and not self.object_type.key_is_sf_id and not self.object_type.hs_key(p.hs):
                     p.outcome = "skipped"
                     p.detail["reason"] = "CON-4: HubSpot contact has no email address"
                 elif list_id and str(p.hs["id"]) not in members:

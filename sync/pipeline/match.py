@@ -87,23 +87,31 @@ class MatchStage(KeylessMatch):
 
     def _link_or_create_in_salesforce(self, pairs: list[Pair], schema: Schema) -> None:
         """Implements: CON-2, CON-6, CON-8"""
-        emails = sorted({self.object_type.hs_key(p.hs) for p in pairs if p.hs and self.object_type.hs_key(p.hs)})  # type: ignore[misc]
-        found = self._find_in_salesforce(emails, schema)
-        to_create: dict[str, list[Pair]] = {o: [] for o in self.object_type.sf_objects}
-        create_as = self.object_type.create_target(self.object_settings)
+        ot = self.object_type
+        if ot.sf_find is not None:  # the pair's own matching (companies: CMP-6), by HubSpot id
+            found = ot.sf_find(self, pairs, schema)
+            key_of: Any = lambda p: p.hs_id  # noqa: E731
+        else:
+            emails = sorted({ot.hs_key(p.hs) for p in pairs if p.hs and ot.hs_key(p.hs)})  # type: ignore[misc]
+            found = self._find_in_salesforce(emails, schema)
+            key_of = lambda p: ot.hs_key(p.hs)  # noqa: E731
+        to_create: dict[str, list[Pair]] = {o: [] for o in ot.sf_objects}
+        create_as = ot.create_target(self.object_settings)
         for p in pairs:
-            email = self.object_type.hs_key(p.hs)  # type: ignore[arg-type]
-            if email in found:
-                obj, rec = found.pop(email)  # type: ignore[arg-type]
+            key = key_of(p)
+            if key in found:
+                obj, rec = found.pop(key)
                 p.sf, p.sf_object = rec, obj
                 p.link = self._new_link(p, {})
-                p.detail["matched"] = (
-                    f"CON-8: existing Salesforce {obj} with this email linked (CON-6 first match)"
+                p.detail.setdefault(
+                    "matched", f"CON-8: existing Salesforce {obj} with this email linked (CON-6 first match)"
                 )
                 self._report.linked_existing += 1
             else:
                 to_create[create_as].append(p)
         for obj, group in to_create.items():
+            if group and ot.create_gate is not None:
+                group = ot.create_gate(self, group)  # e.g. CMP-4: only some records create
             if group:
                 self._create_in_salesforce(obj, group, schema)
 
@@ -125,7 +133,7 @@ class MatchStage(KeylessMatch):
                     # record every mapped field at link time, so a key missing later means a
                     # mapping added afterwards (RULE-9), not a field that was blank
                     synced[am.key] = None if val is None else {"hs": val, "sf": None}  # type: ignore[assignment]
-            if self.object_type.sf_key_field:
+            if self.object_type.sf_key_field and not self.object_type.key_is_sf_id:
                 body.setdefault(self.object_type.sf_key_field, self.object_type.hs_key(p.hs))  # type: ignore[arg-type]  # the match key (CON-5)
             for k, v in self.object_type.create_defaults.get(obj, {}).items():
                 if not body.get(k):
@@ -185,7 +193,7 @@ class MatchStage(KeylessMatch):
                 p.sf = {"Id": res["id"], **body}
                 p.link = self._new_link(p, synced)
                 p.outcome = "created_in_salesforce"
-                p.detail["created"] = f"CON-2: new Salesforce {obj} {res['id']}"
+                p.detail["created"] = f"{p.detail.get('create_reason') or 'CON-2'}: new Salesforce {obj} {res['id']}"
                 p.detail["written_to_salesforce"] = sorted(body)
                 self._report.created_in_salesforce += 1
             else:
@@ -205,6 +213,10 @@ class MatchStage(KeylessMatch):
         once); what is not found waits for the retry queue (ERR-7).
 
         Implements: ERR-7"""
+        if self.object_type.key_is_sf_id:  # no key to look by (accounts): the retry queue decides
+            for p in group:
+                self._fail(p, "hubspot", str(p.hs["id"]), Category.TRANSIENT, exc.code, str(exc))  # type: ignore[index]
+            return
         found = self._find_in_salesforce(sorted({self.object_type.hs_key(p.hs) for p in group}), schema)  # type: ignore[misc, arg-type]
         for p in group:
             email = self.object_type.hs_key(p.hs)  # type: ignore[arg-type]
@@ -222,12 +234,15 @@ class MatchStage(KeylessMatch):
         Implements: TRG-6, CON-1, CON-5, CON-7, CON-11, INC-7, INC-8"""
         ot = self.object_type
         keys = sorted({k for p in pairs if p.sf and (k := ot.sf_key(p.sf))})
-        existing = {
-            (ot.hs_key(r) or ""): r
-            for r in self.hubspot.batch_read(
-                ot.hs_object, keys, schema.hs_read_properties(), id_property=ot.hs_key_property
-            )
-        }
+        if ot.hs_find is not None:  # the pair's own matching (companies: CMP-6)
+            existing = ot.hs_find(self, pairs, schema)
+        else:
+            existing = {
+                (ot.hs_key(r) or ""): r
+                for r in self.hubspot.batch_read(
+                    ot.hs_object, keys, schema.hs_read_properties(), id_property=ot.hs_key_property
+                )
+            }
         hs_ids = [str(r["id"]) for r in existing.values()]
         with self.store.session() as s:
             links = {lk.hs_id: lk for lk in links_by_hs_id(s, ot.hs_object, hs_ids)}
@@ -251,7 +266,11 @@ class MatchStage(KeylessMatch):
                 continue
             p.hs = rec
             p.link = self._new_link(p, {})
-            p.detail["matched"] = "CON-5: existing HubSpot contact with this email linked"
+            p.detail["matched"] = (
+                "CMP-6: existing HubSpot company linked"
+                if ot.key_is_sf_id
+                else "CON-5: existing HubSpot contact with this email linked"
+            )
             self._report.linked_existing += 1
             if self._list_id and str(rec["id"]) not in self._members:
                 self._outside_list_match(p)
@@ -342,7 +361,10 @@ class MatchStage(KeylessMatch):
             written.append(synced)
         for start in range(0, len(group), 100):
             part = group[start : start + 100]
-            body = self.hubspot.batch_upsert(self.object_type.hs_object, inputs[start : start + 100])
+            if ot.key_is_sf_id:  # no unique key to upsert by: create (the key property maps them back)
+                body = self.hubspot.batch_create(ot.hs_object, [{"properties": i["properties"]} for i in inputs[start : start + 100]])
+            else:
+                body = self.hubspot.batch_upsert(ot.hs_object, inputs[start : start + 100])
             by_email = {(self.object_type.hs_key(r) or ""): r for r in body.get("results", [])}
             for p, synced in zip(part, written[start : start + 100], strict=False):
                 rec = by_email.get(self.object_type.sf_key(p.sf) or "")  # type: ignore[arg-type]

@@ -50,9 +50,7 @@ class KeylessMatch(EngineContext):
             written.append(synced)
         for start in range(0, len(group), BATCH):
             part = group[start : start + BATCH]
-            body = self.hubspot.call(
-                "POST", f"/crm/v3/objects/{ot.hs_object}/batch/create", ok=(200, 201, 207), json={"inputs": inputs[start : start + BATCH]}
-            ).json()
+            body = self.hubspot.batch_create(ot.hs_object, inputs[start : start + BATCH])
             by_sf = {hs_props(r).get(link_prop): r for r in body.get("results", [])}
             errors = body.get("errors") or []
             for p, synced in zip(part, written[start : start + BATCH], strict=True):

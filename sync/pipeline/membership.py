@@ -70,7 +70,7 @@ class MembershipCapture(EngineContext):
             self._capture_memberships()
             self._memberships_fresh = True
             return
-        now_in = {rid for rid in ids if list_id in self.hubspot.record_list_ids(rid)}
+        now_in = {rid for rid in ids if list_id in self.hubspot.record_list_ids(rid, self.object_type.hs_type_id)}
         with self.store.session() as s:
             was_in = set(in_scalar(s, Membership.hs_id, Membership.hs_id, ids, Membership.list_id == list_id))
             for rid in now_in - was_in:

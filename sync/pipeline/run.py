@@ -63,6 +63,8 @@ class RunStage(EngineContext):
         if self.object_type.after_write is not None:
             self.object_type.after_write(self, pairs)  # e.g. contact roles <-> associations (DEAL-6)
         self._finish(pairs, items)
+        if self.object_type.after_chunk is not None:
+            self.object_type.after_chunk(self, pairs)  # e.g. company <-> contact associations
 
     def _load_links(
         self, items: list[QueueItem], list_id: str | None

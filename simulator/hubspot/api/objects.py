@@ -266,6 +266,12 @@ def merge(ctx: Ctx, object_type: str) -> Response:
     object_type = resolve(ctx, object_type)
     if object_type not in MERGEABLE:
         raise validation(f"Merging is not supported for object type {object_type}")
+    if object_type == "companies" and ctx.backend.settings.get("salesforce_company_sync"):
+        # DEL-4 (A9, blog-sourced): no merge of companies while the Salesforce integration syncs
+        # them; the wording is the fake's (no official error text is published).
+        raise validation(
+            "Companies can't be merged while company sync with the Salesforce integration is turned on."
+        )
     body = _body_object(ctx)
     primary = _id_of(body.get("primaryObjectId"), "primaryObjectId")
     other = _id_of(body.get("objectIdToMerge"), "objectIdToMerge")
