@@ -1,7 +1,7 @@
 """Deals in the sync engine: an initial sync of 10,000 accounts and 20,000 opportunities with one
 contact role each (10,000 Salesforce contacts), created in Salesforce after the integration was
-installed, so one cycle brings them all over: contacts, then (when the pair is registered) accounts,
-then deals with their contact associations. In-process (both fakes behind `responses`, virtual
+installed, so one cycle brings them all over: contacts, then accounts (company sync on), then deals
+with their contact and company associations. In-process (both fakes behind `responses`, virtual
 clock): the figure is API calls per record, which does not depend on the transport.
 
     python -m bench sync_engine --deals                       # 10,000 accounts + 20,000 opportunities

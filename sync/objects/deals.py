@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 SF_OBJECTS = ("Opportunity",)
 LINK_PROPERTIES = {"Opportunity": "hs_salesforceopportunityid"}
 ROLES_KEY = "__contact_roles"  # last_synced entry: the contact roles both sides agreed on (DEAL-6)
+COMPANY_KEY = "__account"  # last_synced entry: the account whose company the deal was associated with
 _DONE = ("skipped", "failed", "deleted_in_hubspot", "unlinked", "merged")
 
 
@@ -184,16 +185,26 @@ def _read_opportunities(engine: Any, live: list[Pair]) -> None:
 
 
 def _company_associations(engine: Any, live: list[Pair]) -> None:
-    """DEAL-2: with company sync on, a deal is associated with its opportunity's account's company."""
+    """DEAL-2: with company sync on, a deal is associated with its opportunity's account's company.
+    The account last associated is remembered with the pair, so only a new or changed account costs
+    a read (and a deal this chunk created, having no associations, none)."""
     on = engine.settings.companies.enabled
-    wanted = {p.link.hs_id: acc for p in live if p.sf and (acc := deal_company(on, p.sf.get("AccountId")))}  # type: ignore[union-attr]
+    by_deal = {p.link.hs_id: p for p in live}  # type: ignore[union-attr]
+    wanted = {
+        deal: acc
+        for deal, p in by_deal.items()
+        if p.sf and (acc := deal_company(on, p.sf.get("AccountId"))) and (p.link.last_synced or {}).get(COMPANY_KEY) != acc  # type: ignore[union-attr]
+    }
     if not wanted:
         return
     with engine.store.session() as s:
         companies = {lk.sf_id: lk.hs_id for lk in in_rows(s, Link, Link.sf_id, sorted(set(wanted.values())))}
     pairs = [(deal, companies[acc]) for deal, acc in wanted.items() if acc in companies]
-    have = deal_io.deal_associations(engine.hubspot, sorted({d for d, _ in pairs}), "companies") if pairs else {}
+    older = sorted({d for d, _ in pairs if by_deal[d].outcome != "created_in_hubspot"})
+    have = deal_io.deal_associations(engine.hubspot, older, "companies") if older else {}
     deal_io.associate(engine.hubspot, [(d, c) for d, c in pairs if c not in have.get(d, set())], "companies")
+    for deal, _company in pairs:
+        by_deal[deal].detail.setdefault("pending_synced", {})[COMPANY_KEY] = wanted[deal]
 
 
 def _lifecycle(engine: Any, live: list[Pair], contacts: dict[int, set[str]]) -> None:
