@@ -13,7 +13,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sync.clients.salesforce import parse_sf_datetime, soql_datetime
-from sync.deal_rules import contact_role_diff, deal_company, lifecycle_target, lifecycle_updates
+from sync.deal_rules import (
+    contact_role_diff,
+    deal_company,
+    lifecycle_target,
+    lifecycle_updates,
+    opportunity_account,
+)
 from sync.deal_settings import resolve_pipelines
 from sync.objects import deal_io
 from sync.objects.base import ObjectType
@@ -28,6 +34,7 @@ if TYPE_CHECKING:
 SF_OBJECTS = ("Opportunity",)
 LINK_PROPERTIES = {"Opportunity": "hs_salesforceopportunityid"}
 ROLES_KEY = "__contact_roles"  # last_synced entry: the contact roles both sides agreed on (DEAL-6)
+NO_COMPANY_KEY = "__synced_without_company"  # last_synced entry: DEAL-2's "company sync was off"
 COMPANY_KEY = "__account"  # last_synced entry: the account whose company the deal was associated with
 _DONE = ("skipped", "failed", "deleted_in_hubspot", "unlinked", "merged")
 
@@ -164,9 +171,8 @@ def after_write(engine: Any, pairs: list[Pair]) -> None:
         p.detail.setdefault("pending_synced", {})[ROLES_KEY] = sorted(kept)
         if adds_hs or removes_hs or adds_sf or removes_sf:
             p.detail["contact_roles"] = sorted(kept)
-    if engine.settings.companies.enabled or engine.settings.deals.lifecycle_transitions:
-        _read_opportunities(engine, live)
-    _company_associations(engine, live)
+    _read_opportunities(engine, live)  # the account (DEAL-2) and stage facts (ALC) of every pair
+    _company_associations(engine, _account_rules(engine, live))
     if engine.settings.deals.lifecycle_transitions:
         _lifecycle(engine, live, {i: {hs_of[c] for c in results[i] if c in hs_of} for i in results})
 
@@ -182,6 +188,30 @@ def _read_opportunities(engine: Any, live: list[Pair]) -> None:
     for p in live:
         if p.sf is None:
             p.sf = got.get(p.link.sf_id)  # type: ignore[union-attr]
+
+
+def _account_rules(engine: Any, live: list[Pair]) -> list[Pair]:
+    """DEAL-2's second half: a pair that synced while company sync was off is marked; once company
+    sync is on, the deal (which has no company) takes the account off its opportunity, once. The
+    pairs left are those whose company association follows the account.
+
+    Implements: DEAL-2"""
+    on = engine.settings.companies.enabled
+    rest, clear = [], []
+    for p in live:
+        last = p.link.last_synced or {}  # type: ignore[union-attr]
+        without = bool(last.get(NO_COMPANY_KEY)) or (not on and NO_COMPANY_KEY not in last)
+        write, account = opportunity_account(on, None, without)
+        if on and write and p.sf and p.sf.get("AccountId"):
+            clear.append({"id": p.link.sf_id, "AccountId": account})  # type: ignore[union-attr]
+            p.detail["account_removed"] = "DEAL-2: company sync turned on after this deal synced without a company"
+        if not on or without:
+            p.detail.setdefault("pending_synced", {})[NO_COMPANY_KEY] = not on
+        if on and not without:
+            rest.append(p)
+    if clear:
+        engine.salesforce.update_records("Opportunity", clear)
+    return rest
 
 
 def _company_associations(engine: Any, live: list[Pair]) -> None:
