@@ -310,6 +310,40 @@ def associate_contacts(engine: Any, pairs: list[Pair]) -> None:
         engine.salesforce.update_records("Contact", updates)
 
 
+def associate_changed_contacts(engine: Any) -> None:
+    """Once per cycle: Salesforce contacts changed since the last look whose account syncs with a
+    company. Contacts sync first in a cycle, so their HubSpot contacts exist by now; each synced one
+    is associated with its account's company (a contact that moved to a synced account, or was
+    created on one, without the company itself changing).
+
+    Implements: CMP-2"""
+    flag = engine.object_type.flag("contact_account_cursor")
+    now = soql_datetime(engine.now())
+    with engine.store.session() as s:
+        mark = engine.store.get_flag(s, flag)
+    if mark is not None:
+        rows = list(
+            engine.salesforce.query(f"SELECT Id, AccountId FROM Contact WHERE SystemModstamp >= {mark['at']} AND AccountId != null")
+        )
+        with engine.store.session() as s:
+            by_sf = {lk.sf_id: lk.hs_id for lk in in_rows(s, Link, Link.sf_id, [r["Id"] for r in rows])}
+            company_of = {lk.sf_id: lk.hs_id for lk in in_rows(s, Link, Link.sf_id, [r["AccountId"] for r in rows])}
+        wanted = [(by_sf[r["Id"]], company_of[r["AccountId"]]) for r in rows if r["Id"] in by_sf and r["AccountId"] in company_of]
+        if wanted:
+            current = engine.hubspot.associated_ids("contacts", "companies", sorted({h for h, _ in wanted}))
+            missing = sorted({(h, c) for h, c in wanted if c not in current.get(h, [])})
+            if missing:
+                engine.hubspot.associate_default("contacts", "companies", missing)
+    with engine.store.session() as s:
+        engine.store.set_flag(s, flag, {"at": now})
+
+
+def company_cycle(engine: Any) -> None:
+    """The companies' once-per-cycle steps (after capture, before the drain)."""
+    associate_changed_contacts(engine)
+    roll_up_lifecycle(engine)
+
+
 COMPANIES = ObjectType(
     name="companies",
     hs_object="companies",
@@ -337,5 +371,5 @@ COMPANIES = ObjectType(
     hs_find=find_in_hubspot,
     create_gate=creation_gate,
     after_chunk=associate_contacts,
-    cycle_step=roll_up_lifecycle,
+    cycle_step=company_cycle,
 )
