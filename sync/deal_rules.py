@@ -81,12 +81,6 @@ def sf_stage_name(stage_id: str | None, stages_by_label: dict[str, str]) -> str 
     return None
 
 
-def unknown_stages(wanted: Iterable[str], allowed: Iterable[str]) -> list[str]:
-    """The stages in `wanted` that the record type's sales process does not allow (bad settings)."""
-    ok = set(allowed)
-    return [s for s in wanted if s not in ok]
-
-
 # --- DEAL-6: OpportunityContactRole <-> deal-contact associations -----------------------------------
 
 

@@ -11,10 +11,10 @@ from typing import Any
 from sync.clients.hubspot import HubSpotClient
 from sync.clients.salesforce import SalesforceClient
 from sync.deal_rules import (
-    PIPELINE_PREFIX,
     StageFacts,
     hs_stage_id,
     pipeline_label,
+    record_type_of_pipeline,
     sf_stage_name,
     stage_spec,
 )
@@ -44,8 +44,9 @@ class PipelineBook:
         return label is not None and (self.synced is None or label in self.synced)
 
     def record_type_of(self, pipeline_id: str | None) -> str | None:
+        """The record type a new opportunity from a deal in this pipeline gets (None: the default)."""
         label = next((lab for lab, pid in self.ids.items() if pid == str(pipeline_id)), None)
-        return next((rt for rt, lab in self.record_types.items() if lab == label and len(self.record_types) > 1), None)
+        return record_type_of_pipeline(label, self.record_types) if label else None
 
     def hs_stage(self, pipeline_id: str, stage_name: str | None) -> str | None:
         return hs_stage_id(stage_name, self.stages.get(pipeline_id, {}))
@@ -102,10 +103,6 @@ def _add(book: PipelineBook, label: str, p: dict[str, Any]) -> None:
     book.ids[label] = str(p["id"])
     book.names[str(p["id"])] = label
     book.stages[str(p["id"])] = {str(s.get("label")): str(s["id"]) for s in p.get("stages") or []}
-
-
-def is_ours(label: str) -> bool:
-    return label.startswith(PIPELINE_PREFIX)
 
 
 # --- DEAL-6: contact roles and associations -----------------------------------------------------------
