@@ -74,6 +74,8 @@ class ObjectType:
     shape_hubspot: Callable[[Any, Pair, dict[str, str], bool], None] | None = None
     shape_salesforce: Callable[[Any, Pair, dict[str, Any], bool], None] | None = None
     after_write: Callable[[Any, list[Pair]], None] | None = None  # related records of a chunk
+    # The `associations` of each new HubSpot record, by Salesforce id (made with the create call).
+    create_associations: Callable[[Any, list[Pair]], dict[str, list[dict[str, Any]]]] | None = None
     # Prefix of this pair's keys in the state database's flags (installed, inclusion list, ...).
     # None: "<name>:"; contacts keep the unprefixed keys existing state databases already hold.
     flag_scope: str | None = None

@@ -21,7 +21,7 @@ from sync.deal_rules import (
 
 ASSOC_BATCH = 100  # HubSpot's v4 batch association endpoints take up to 100 inputs
 DEAL_TO_CONTACT = 3  # HubSpot-defined association type id: deal -> contact
-DEAL_TO_COMPANY_PRIMARY = 5  # deal -> company, the Primary label
+DEAL_TO_COMPANY = 341  # deal -> company, unlabelled (what batch/associate/default makes)
 
 
 @dataclass
@@ -129,6 +129,11 @@ def deal_associations(hs: HubSpotClient, deal_ids: list[str], to_type: str = "co
         for row in resp.get("results", []):
             out[str(row["from"]["id"])] = {str(t["toObjectId"]) for t in row.get("to", [])}
     return out
+
+
+def assoc_input(to_id: str, type_id: int) -> dict[str, Any]:
+    """One entry of a create call's `associations` (CRM v3 objects)."""
+    return {"to": {"id": to_id}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}]}
 
 
 def associate(hs: HubSpotClient, pairs: list[tuple[str, str]], to_type: str = "contacts") -> None:

@@ -137,9 +137,13 @@ def after_write(engine: Any, pairs: list[Pair]) -> None:
         return
     hs, sf = engine.hubspot, engine.salesforce
     opp_ids = [p.link.sf_id for p in live]  # type: ignore[union-attr]
-    roles = deal_io.contact_roles(sf, opp_ids)
-    # A deal this chunk created has no associations yet: only the others are read.
+    read = engine.object_state.pop("deals:roles", {})  # read for this chunk's creates
+    roles = {**read, **deal_io.contact_roles(sf, [o for o in opp_ids if o not in read])}
+    # A deal this chunk created has only the associations it was created with: only the others are read.
     deal_contacts = deal_io.deal_associations(hs, [p.link.hs_id for p in live if p.outcome != "created_in_hubspot"])  # type: ignore[union-attr]
+    for p in live:
+        if p.outcome == "created_in_hubspot":
+            deal_contacts[p.link.hs_id] = set(p.detail.get("inline_contacts") or ())  # type: ignore[union-attr]
     sf_contacts = {c for r in roles.values() for c in r}
     hs_contacts = {c for cs in deal_contacts.values() for c in cs}
     with engine.store.session() as s:
@@ -175,6 +179,35 @@ def after_write(engine: Any, pairs: list[Pair]) -> None:
     _company_associations(engine, _account_rules(engine, live))
     if engine.settings.deals.lifecycle_transitions:
         _lifecycle(engine, live, {i: {hs_of[c] for c in results[i] if c in hs_of} for i in results})
+
+
+def create_associations(engine: Any, group: list[Pair]) -> dict[str, list[dict[str, Any]]]:
+    """The associations a new deal is created with (no separate association calls): its
+    opportunity's contact roles' contacts (DEAL-6) and, with company sync on, its account's company
+    (DEAL-2). The roles read here serve the chunk's after_write too.
+
+    Implements: DEAL-6, DEAL-2"""
+    opps = [str(p.sf["Id"]) for p in group if p.sf]
+    roles = deal_io.contact_roles(engine.salesforce, opps)
+    engine.object_state["deals:roles"] = roles
+    accounts = {str(p.sf["Id"]): p.sf.get("AccountId") for p in group if p.sf and p.sf.get("AccountId")}
+    with engine.store.session() as s:
+        contacts = {lk.sf_id: lk.hs_id for lk in in_rows(s, Link, Link.sf_id, sorted({c for r in roles.values() for c in r})) if lk.sf_object == "Contact"}
+        on = engine.settings.companies.enabled
+        companies = {lk.sf_id: lk.hs_id for lk in in_rows(s, Link, Link.sf_id, sorted(set(accounts.values())))} if on else {}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for p in group:
+        opp = str(p.sf["Id"])  # type: ignore[index]
+        hs_contacts = sorted(contacts[c] for c in roles.get(opp, {}) if c in contacts)
+        links = [deal_io.assoc_input(c, deal_io.DEAL_TO_CONTACT) for c in hs_contacts]
+        company = companies.get(accounts.get(opp) or "")
+        if company:
+            links.append(deal_io.assoc_input(company, deal_io.DEAL_TO_COMPANY))
+            p.detail["inline_account"] = accounts[opp]
+        p.detail["inline_contacts"] = hs_contacts
+        if links:
+            out[opp] = links
+    return out
 
 
 def _read_opportunities(engine: Any, live: list[Pair]) -> None:
@@ -223,8 +256,14 @@ def _company_associations(engine: Any, live: list[Pair]) -> None:
     wanted = {
         deal: acc
         for deal, p in by_deal.items()
-        if p.sf and (acc := deal_company(on, p.sf.get("AccountId"))) and (p.link.last_synced or {}).get(COMPANY_KEY) != acc  # type: ignore[union-attr]
+        if p.sf
+        and (acc := deal_company(on, p.sf.get("AccountId")))
+        and (p.link.last_synced or {}).get(COMPANY_KEY) != acc  # type: ignore[union-attr]
+        and p.detail.get("inline_account") != acc  # associated at create (remembered below)
     }
+    for p in live:
+        if p.detail.get("inline_account"):
+            p.detail.setdefault("pending_synced", {})[COMPANY_KEY] = p.detail["inline_account"]
     if not wanted:
         return
     with engine.store.session() as s:
@@ -331,4 +370,5 @@ DEALS = ObjectType(
     shape_salesforce=shape_salesforce,
     after_write=after_write,
     cycle_step=capture_contact_roles,
+    create_associations=create_associations,
 )

@@ -33,6 +33,7 @@ class KeylessMatch(EngineContext):
         link_prop = ot.link_properties.get(ot.default_sf_object, "")
         inputs: list[dict[str, Any]] = []
         written: list[dict[str, str | None]] = []
+        assoc = ot.create_associations(self, group) if ot.create_associations is not None else {}
         for p in group:
             props: dict[str, str] = {link_prop: p.sf["Id"]}  # type: ignore[index]
             synced: dict[str, str | None] = {}
@@ -46,7 +47,8 @@ class KeylessMatch(EngineContext):
                     synced[am.key] = None if sfv is None else {"hs": None, "sf": sfv}  # type: ignore[assignment]
             if ot.shape_hubspot is not None:
                 ot.shape_hubspot(self, p, props, True)
-            inputs.append({"properties": props})
+            links = assoc.get(p.sf["Id"])  # type: ignore[index]
+            inputs.append({"properties": props, "associations": links} if links else {"properties": props})
             written.append(synced)
         for start in range(0, len(group), BATCH):
             part = group[start : start + BATCH]
