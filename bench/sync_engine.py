@@ -517,7 +517,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-limits", action="store_true", help="fakes' rate limits and engine pacing off: the engine-only figure")
     p.add_argument("--worker", metavar="CONFIG", help=argparse.SUPPRESS)
     p.add_argument("--phase", default="", help=argparse.SUPPRESS)
+    p.add_argument("--deals", action="store_true", help="instead: accounts + opportunities with contact roles (bench/sync_deals.py)")
+    p.add_argument("--accounts", type=int, default=10_000, help="with --deals (default 10,000)")
+    p.add_argument("--opportunities", type=int, default=20_000, help="with --deals (default 20,000)")
     args = p.parse_args(argv or [])
+    if args.deals:
+        from bench.sync_deals import run as run_deals
+
+        return run_deals(args.accounts, args.opportunities)
     if args.worker:
         worker(args.worker, args.phase)
         return 0

@@ -474,6 +474,7 @@ def _mark(world: World, args: Any) -> None:
     world.marks[str(args)] = world.fakes.journal_last_seq()
 
 
-# Steps that reach into an engine step (sync.during, engine.stop) live in their own module; importing
-# it here registers them wherever the vocabulary is used.
-from scenarios import companies, interrupts  # noqa: E402, F401  (company steps and checks)
+# Steps that reach into an engine step (sync.during, engine.stop), and the company and the
+# deal/opportunity vocabularies, live in their own modules; importing them here registers them
+# wherever the vocabulary is used.
+from scenarios import companies, deal_steps, interrupts  # noqa: E402, F401

@@ -71,7 +71,7 @@ def register(subparsers: Any) -> None:
     ra = add("resync-all", "queue every record of one object type now (bulk resync; CMP-7 limit for companies)")
     ra.add_argument("object", choices=[o.name for o in OBJECT_TYPES])
     ra.set_defaults(func=_resync_all)
-    im = add("import-salesforce", "import Salesforce leads, contacts or accounts into HubSpot (IMP-1..6)")
+    im = add("import-salesforce", "import Salesforce leads, contacts, accounts or opportunities into HubSpot (IMP-1..6)")
     im.add_argument("--object", required=True, choices=[sf for o in OBJECT_TYPES for sf in o.sf_objects])
     im.set_defaults(func=_import)
     cs = add("clear-suspension", "clear an integration suspension (SUS-4)")

@@ -77,6 +77,10 @@ class SyncEngine(
                 schema = self.schema
                 self._inclusion_list_id()
                 self._note_mapping_times(schema)
+        for obj in self.enabled_objects():
+            if obj.after_validate is not None:
+                with self.active(obj):
+                    obj.after_validate(self)  # setup writes, once every section is known good
 
     def run_cycle(self) -> CycleReport:
         """One poll tick (TRG-1): for each enabled pair in dependency order (contacts, then

@@ -102,8 +102,20 @@ DEFAULT_COMPANY_MAPPINGS: tuple[tuple[str, str], ...] = (
 )
 
 
-def default_mappings(pairs: tuple[tuple[str, str], ...]) -> list[FieldMapping]:
-    return [FieldMapping(hs, sf, DEFAULT_RULE, default=True) for hs, sf in pairs]
+# RULE-13, in the catalog's order: Owner, Close Date, Name, Type, Description, Amount, Stage.
+DEFAULT_DEAL_MAPPINGS: tuple[tuple[str, str], ...] = (
+    ("hubspot_owner_id", "OwnerId"),
+    ("closedate", "CloseDate"),
+    ("dealname", "Name"),
+    ("dealtype", "Type"),
+    ("description", "Description"),
+    ("amount", "Amount"),
+    ("dealstage", "StageName"),
+)
+
+
+def default_mappings(pairs: tuple[tuple[str, str], ...], rule: SyncRule = DEFAULT_RULE) -> list[FieldMapping]:
+    return [FieldMapping(hs, sf, rule, default=True) for hs, sf in pairs]
 
 
 def default_contact_mappings() -> list[FieldMapping]:

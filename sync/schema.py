@@ -26,6 +26,8 @@ class ObjectNames:
     link_properties: dict[str, str] = field(default_factory=dict)
     # Salesforce fields read when the object has them (e.g. lead conversion's IsConverted).
     sf_optional_fields: tuple[str, ...] = ()
+    # HubSpot properties read besides the mapped ones (e.g. a deal's pipeline).
+    hs_extra_properties: tuple[str, ...] = ()
 
 
 @dataclass
@@ -74,7 +76,8 @@ class Schema:
     names: ObjectNames = field(default_factory=ObjectNames)
 
     def hs_read_properties(self) -> list[str]:
-        props = {self.names.hs_key_property, self.names.hs_modified_property, "createdate", "hs_object_id"}
+        props = {self.names.hs_key_property, self.names.hs_modified_property, "createdate", "hs_object_id", *self.names.hs_extra_properties}
+        props.discard("")  # a pair without a dedupe key (deals)
         for ams in self.active.values():
             props.update(a.mapping.hubspot for a in ams)
         props.update(p for p in self.names.link_properties.values() if p in self.hs_properties)
@@ -82,7 +85,7 @@ class Schema:
 
     def sf_read_fields(self, sobject: str) -> list[str]:
         have = self.sf_fields.get(sobject, {})
-        always = ("Id", "SystemModstamp", "IsDeleted", "CreatedDate", self.names.sf_key_field)
+        always = tuple(f for f in ("Id", "SystemModstamp", "IsDeleted", "CreatedDate", self.names.sf_key_field) if f)
         fields = set(always)
         fields.update(f for f in (*self.names.sf_optional_fields, "MasterRecordId") if f in have)
         fields.update(a.mapping.salesforce for a in self.active.get(sobject, []))

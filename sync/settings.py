@@ -55,6 +55,8 @@ import yaml
 
 from sync.mappings import (
     DEFAULT_COMPANY_MAPPINGS,
+    DEFAULT_DEAL_MAPPINGS,
+    DEFAULT_RULE,
     FieldMapping,
     SyncRule,
     default_contact_mappings,
@@ -128,6 +130,10 @@ class ObjectSettings:
     deletion: Deletion = Deletion.DO_NOTHING
     mappings: list[FieldMapping] = field(default_factory=default_contact_mappings)
     lifecycle_from_contacts: bool = True  # companies: CMP-8
+    # deals only (sync/deal_settings.py): which pipelines sync (None: all, DEAL-4/5) and ALC-1..3.
+    pipelines: tuple[str, ...] | None = None
+    lifecycle_transitions: bool = False
+    lifecycle_to_company_contacts: bool = False  # ALC-3: HubSpot's company lifecycle sync is on
 
 
 @dataclass
@@ -199,12 +205,13 @@ class Settings:
             "poll_interval_seconds",
             "cursor_overlap_seconds",
             "state_url",
+            "lifecycle_transitions",  # ALC-1..3: also deals.lifecycle_transitions
         }
         r.no_unknown(known)
         settings = cls(
             hubspot=_hubspot(r.section("hubspot", required=True)),
             salesforce=_salesforce(r.section("salesforce", required=True)),
-            **{name: _object(r.section(name), name) for name in OBJECT_SECTIONS},
+            **{name: _object(r.section(name), name, data.get("lifecycle_transitions")) for name in OBJECT_SECTIONS},
             api=_api(r.section("api")),
             retry=_retry(r.section("retry")),
             integration_enabled=r.bool("integration_enabled", True),
@@ -420,6 +427,8 @@ class ObjectSection:
     keys: frozenset[str] = frozenset()
     enabled: bool = False
     defaults: tuple[tuple[str, str], ...] = ()
+    deletion: Deletion = Deletion.DO_NOTHING  # when the Salesforce record is deleted (DEL-1, DEAL-7)
+    rule: SyncRule = DEFAULT_RULE  # the rule of the default mappings
     mappings_need_sync: bool = True  # RULE-10: mappings only with the object's sync on
 
 
@@ -433,16 +442,24 @@ OBJECT_SECTIONS: dict[str, ObjectSection] = {
         mappings_need_sync=False,
     ),
     "companies": ObjectSection(keys=frozenset({"lifecycle_from_contacts"}), defaults=DEFAULT_COMPANY_MAPPINGS),
-    "deals": ObjectSection(),
+    # Reading: deal mappings default to two-way (deals and opportunities are worked on both sides;
+    # A4's "Prefer Salesforce unless blank" is the documented default for contact mappings). DEAL-7:
+    # deleting the opportunity deletes the deal unless the setting says do_nothing.
+    "deals": ObjectSection(
+        keys=frozenset({"pipelines", "lifecycle_transitions", "lifecycle_to_company_contacts"}),
+        defaults=DEFAULT_DEAL_MAPPINGS,
+        deletion=Deletion.DELETE,
+        rule=SyncRule.TWO_WAY,
+    ),
 }
 
 
 def _default_object(name: str) -> ObjectSettings:
     sec = OBJECT_SECTIONS[name]
-    return ObjectSettings(enabled=sec.enabled, mappings=default_mappings(sec.defaults))
+    return ObjectSettings(enabled=sec.enabled, deletion=sec.deletion, mappings=default_mappings(sec.defaults, sec.rule))
 
 
-def _object(r: _Reader, name: str = "contacts") -> ObjectSettings:
+def _object(r: _Reader, name: str = "contacts", top_lifecycle: Any = None) -> ObjectSettings:
     sec = OBJECT_SECTIONS[name]
     r.no_unknown(set(COMMON_OBJECT_KEYS | sec.keys))
     obj = ObjectSettings(
@@ -455,7 +472,7 @@ def _object(r: _Reader, name: str = "contacts") -> ObjectSettings:
         from_salesforce_contacts=r.choice(
             "from_salesforce_contacts", FromSalesforce, FromSalesforce.CREATE_OR_UPDATE
         ),
-        deletion=r.choice("deletion", Deletion, Deletion.DO_NOTHING),
+        deletion=r.choice("deletion", Deletion, sec.deletion),
         lifecycle_from_contacts=r.bool("lifecycle_from_contacts", True),
     )
     if r.data.get("mappings") and not obj.enabled and sec.mappings_need_sync:
@@ -464,16 +481,25 @@ def _object(r: _Reader, name: str = "contacts") -> ObjectSettings:
             f"{r.key('mappings')}: {name} sync is off ({r.key('enabled')}: false); "
             f"turn it on before mapping {name} properties (RULE-10)"
         )
-    obj.mappings = merge_mappings(r.data.get("mappings"), r.key("mappings"), sec.defaults)
+    obj.mappings = merge_mappings(r.data.get("mappings"), r.key("mappings"), sec.defaults, sec.rule)
+    if name == "deals":
+        from sync.deal_settings import parse_deal_settings  # it reads sections with this module's _Reader
+
+        deal = parse_deal_settings(r.data, r.prefix.rstrip("."), top_lifecycle)
+        obj.pipelines, obj.lifecycle_transitions = deal.pipelines, deal.lifecycle_transitions
+        obj.lifecycle_to_company_contacts = r.bool("lifecycle_to_company_contacts", False)
     return obj
 
 
 def merge_mappings(
-    raw: Any, key: str, defaults: tuple[tuple[str, str], ...] = OBJECT_SECTIONS["contacts"].defaults
+    raw: Any,
+    key: str,
+    defaults: tuple[tuple[str, str], ...] = OBJECT_SECTIONS["contacts"].defaults,
+    rule: SyncRule = DEFAULT_RULE,
 ) -> list[FieldMapping]:
     """Defaults (RULE-12) plus custom entries. An entry naming a default pair changes only its rule
     (RULE-11: defaults cannot be deleted). RULE-7: a property or field already mapped is rejected."""
-    mappings = default_mappings(defaults)
+    mappings = default_mappings(defaults, rule)
     if raw is None:
         return mappings
     if not isinstance(raw, list):

@@ -36,15 +36,17 @@ IN_SCOPE: tuple[str, ...] = (
     # companies <-> accounts (issue 12)
     *(f"CMP-{i}" for i in range(1, 9)),
     "INC-11", "IMP-5", "IMP-6", "RULE-10", "OWN-5", "OWN-6", "DEL-4",
+    # deals <-> opportunities (sync/objects/deals.py)
+    *(f"DEAL-{i}" for i in range(2, 10)),
+    "RULE-13", "ALC-1", "ALC-2", "ALC-3", "TRG-13",
 )
 
 PREFIX_REASONS: dict[str, str] = {
     "CMP": "company <-> account sync is not modelled: the engine syncs contacts with leads/contacts only",
-    "DEAL": "deal <-> opportunity sync is not modelled: the engine syncs contacts with leads/contacts only",
+    "DEAL": "deal <-> opportunity sync is modelled (DEAL-2..9); this ID has no scenario yet",
     "ACT": "activity/task sync is not modelled (no timeline or task objects in the engine)",
     "CAMP": "Salesforce campaigns are not modelled by the fakes or the engine",
     "COBJ": "custom-object sync is not modelled",
-    "ALC": "automatic lifecycle stage transitions need opportunities and contact roles, which are not modelled",
     "PLAN": "plan/edition gating is an install-time check with no runtime behaviour to simulate",
     "SET": "setup/installation step with no runtime sync behaviour to simulate",
 }
@@ -56,12 +58,11 @@ ID_REASONS: dict[str, str] = {
     "TRG-9": "activity events are not modelled (no timeline objects)",
     "TRG-11": "Salesforce campaigns are not modelled",
     "TRG-12": "Salesforce campaigns are not modelled",
-    "TRG-13": "automatic lifecycle stage transitions are not modelled",
     "TRG-16": "activity sync toggles are not modelled",
     "RULE-8": "HubSpot 'user' property types are not offered by the HubSpot fake's property catalog",
-    "RULE-13": "deal mappings are out of scope (contacts only)",
     "RULE-15": "Salesforce campaigns are not modelled",
     "RULE-17": "custom-object sync is not modelled",
+    "DEAL-1": "prerequisites of turning deal sync on (integration user permissions, company sync and an account import first): setup, not sync behaviour",
     "OWN-1": "building HubSpot's owner list from Salesforce user types is not modelled",
 }
 

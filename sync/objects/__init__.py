@@ -7,7 +7,8 @@ from __future__ import annotations
 from sync.objects.base import ObjectType
 from sync.objects.companies import COMPANIES
 from sync.objects.contacts import CONTACTS
+from sync.objects.deals import DEALS
 
-OBJECT_TYPES: tuple[ObjectType, ...] = (CONTACTS, COMPANIES)
+OBJECT_TYPES: tuple[ObjectType, ...] = (CONTACTS, COMPANIES, DEALS)
 
 __all__ = ["OBJECT_TYPES", "ObjectType"]

@@ -65,6 +65,17 @@ class ObjectType:
     create_gate: SpecialStep | None = None  # HubSpot records that may create in Salesforce
     after_chunk: SpecialStep | None = None  # after a chunk is committed (e.g. associations)
     cycle_step: SpecialStep | None = None  # once per poll cycle, after capture (e.g. CMP-8)
+    # Deal-style hooks (sync/objects/deals.py), each called with the engine (None: no such step):
+    before_schema: Callable[[Any], Any] | None = None  # reads the schema depends on (pipelines)
+    after_validate: Callable[[Any], Any] | None = None  # setup writes once all settings are good
+    gate_hook: Callable[[Any, Pair], str | None] | None = None  # why a pair does not sync, or None
+    # Adjust a write body before it is sent (engine, pair, body, creating): values that depend on
+    # the pair as a whole (a stage id in the deal's own pipeline, a new record's record type).
+    shape_hubspot: Callable[[Any, Pair, dict[str, str], bool], None] | None = None
+    shape_salesforce: Callable[[Any, Pair, dict[str, Any], bool], None] | None = None
+    after_write: Callable[[Any, list[Pair]], None] | None = None  # related records of a chunk
+    # The `associations` of each new HubSpot record, by Salesforce id (made with the create call).
+    create_associations: Callable[[Any, list[Pair]], dict[str, list[dict[str, Any]]]] | None = None
     # Prefix of this pair's keys in the state database's flags (installed, inclusion list, ...).
     # None: "<name>:"; contacts keep the unprefixed keys existing state databases already hold.
     flag_scope: str | None = None
@@ -96,6 +107,11 @@ class ObjectType:
     def hs_modified(self) -> str:
         """The HubSpot last-modified property capture searches on."""
         return self.schema_names.hs_modified_property
+
+    @property
+    def keyless(self) -> bool:
+        """No dedupe key (DEAL-9): a new record on one side is created on the other, never matched."""
+        return not self.hs_key_property
 
     def cursor_name(self) -> str:
         return f"hubspot:{self.hs_object}:lastmodifieddate"

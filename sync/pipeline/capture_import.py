@@ -18,6 +18,9 @@ class ImportStage(EngineContext):
 
         Implements: IMP-1, IMP-2, IMP-3, IMP-4"""
         schema = self.schema
+        if self.object_type.keyless:
+            self._import_keyless(sobject, schema)
+            return
         extra = self.object_type.match_filter(sobject, schema)
         fields = ", ".join(schema.sf_read_fields(sobject))
         rows = self.salesforce.query(
@@ -43,6 +46,21 @@ class ImportStage(EngineContext):
         for n, part in enumerate(chunks(recs, 1000)):
             self._import_chunk(sobject, part, schema, list_id)
             self.progress(f"import {sobject}: {min((n + 1) * 1000, len(recs))}/{len(recs)}")
+
+    def _import_keyless(self, sobject: str, schema: Schema) -> None:
+        """A pair without a dedupe key (opportunities): every record not linked yet is queued and
+        the drain that follows creates it with all its mapped values (IMP-1's email-only first
+        step is a contact rule: a deal has no key to create it by).
+
+        Implements: IMP-5"""
+        fields = ", ".join(schema.sf_read_fields(sobject))
+        rows = [{k: v for k, v in r.items() if k != "attributes"} for r in self.salesforce.query(f"SELECT {fields} FROM {sobject} ORDER BY CreatedDate, Id")]
+        for part in chunks(rows, 1000):
+            with self.store.session() as s:
+                linked = set(in_scalar(s, Link.sf_id, Link.sf_id, [r["Id"] for r in part]))
+                todo = {r["Id"]: ("IMP-5 Salesforce import", r) for r in part if r["Id"] not in linked}
+                self.store.enqueue(s, "salesforce", sobject, todo, self._ts())
+        self.progress(f"import {sobject}: {len(rows)} records queued")
 
     def _import_chunk(self, sobject: str, part: list[dict[str, Any]], schema: Schema, list_id: str | None) -> None:
         """One chunk of an import: queue the follow-ups, create email-only records, sync the new ones."""

@@ -63,6 +63,8 @@ class EngineContext:
         self.object_type = object_types[0]
         self._placeholders = self.object_type.placeholders  # read per field per record: computed once
         self._stash: dict[str, dict[str, Any]] = {}  # the PER_OBJECT values of the inactive pairs
+        # What a descriptor's hooks keep for one operation (e.g. the deal pipelines), by their own keys.
+        self.object_state: dict[str, Any] = {}
         self.chunk_size = chunk_size  # queue items processed per chunk (one transaction each)
         self._stop = threading.Event()  # request_stop(): checked between chunks and cycles
         # The per-field rule decision; replaceable so property tests can run the engine against a
@@ -212,6 +214,8 @@ class EngineContext:
     def schema(self) -> Schema:
         if self._schema is None:
             self.progress("reading HubSpot properties and Salesforce describe")
+            if self.object_type.before_schema is not None:
+                self.object_type.before_schema(self)  # e.g. the deal pipelines, whose stages are options
             props = self.hubspot.properties(self.object_type.hs_object)
             describes = {obj: self.salesforce.describe(obj) for obj in self.object_type.sf_objects}
             self._schema = build_schema(

@@ -153,6 +153,10 @@ class DecideStage(EngineContext):
         ):
             hs_body[link_prop] = p.link.sf_id  # CON-12
         p.detail["pending_synced"] = synced
+        if hs_body and self.object_type.shape_hubspot is not None:
+            self.object_type.shape_hubspot(self, p, hs_body, False)
+        if sf_body and self.object_type.shape_salesforce is not None:
+            self.object_type.shape_salesforce(self, p, sf_body, False)
         if denied:
             self._fail(
                 p,

@@ -151,8 +151,14 @@ class GateStage(EngineContext):
 
         Implements: INC-2, INC-3, INC-9, CON-1, CON-4, DEL-2"""
         c = self.object_settings
+        hook = self.object_type.gate_hook
         for p in pairs:
             if p.outcome:
+                continue
+            reason = hook(self, p) if hook is not None else None
+            if reason:  # the descriptor's own eligibility (e.g. DEAL-5: a deal outside the synced pipelines)
+                p.outcome = "skipped"
+                p.detail["reason"] = reason
                 continue
             hs_id = p.hs_id
             if p.link is not None:
@@ -169,7 +175,7 @@ class GateStage(EngineContext):
                     p.detail["reason"] = (
                         "HubSpot record not found (deleted; DEL-2/A8: HubSpot deletions never reach Salesforce)"
                     )
-                elif not self.object_type.key_is_sf_id and not self.object_type.hs_key(p.hs):
+                elif not self.object_type.keyless and not self.object_type.key_is_sf_id and not self.object_type.hs_key(p.hs):
                     p.outcome = "skipped"
                     p.detail["reason"] = "CON-4: HubSpot contact has no email address"
                 elif list_id and str(p.hs["id"]) not in members:
@@ -181,7 +187,7 @@ class GateStage(EngineContext):
                 if "sf_missing" in p.detail:
                     p.outcome = "skipped"
                     p.detail["reason"] = "Salesforce record not found"
-                elif not self.object_type.sf_key(p.sf):
+                elif not self.object_type.keyless and not self.object_type.sf_key(p.sf):
                     p.outcome = "skipped"
                     p.detail["reason"] = "IMP-4/CON-4: Salesforce record has no email address"
                 elif not self.object_type.takes_from_salesforce(c, p.sf_object or ""):

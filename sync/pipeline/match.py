@@ -14,7 +14,7 @@ from sync.errors import (
     salesforce_category,
 )
 from sync.mappings import SyncRule
-from sync.pipeline.context import EngineContext
+from sync.pipeline.match_keyless import KeylessMatch
 from sync.pipeline.pair import Pair
 from sync.pipeline.queries import in_rows, in_scalar, links_by_hs_id
 from sync.pipeline.values import (
@@ -28,10 +28,13 @@ from sync.schema import Schema
 from sync.state.models import Intent, Link, Membership
 
 
-class MatchStage(EngineContext):
+class MatchStage(KeylessMatch):
     def _match_and_create(self, pairs: list[Pair], schema: Schema) -> None:
         hs_new = [p for p in pairs if not p.outcome and p.link is None and p.hs is not None and p.sf is None]
         sf_new = [p for p in pairs if not p.outcome and p.link is None and p.sf is not None and p.hs is None]
+        if self.object_type.keyless:
+            self._create_keyless(hs_new, sf_new, schema)
+            return
         if hs_new:
             self._link_or_create_in_salesforce(hs_new, schema)
             just_linked = {p.link.sf_id for p in hs_new if p.link is not None}
@@ -130,11 +133,13 @@ class MatchStage(EngineContext):
                     # record every mapped field at link time, so a key missing later means a
                     # mapping added afterwards (RULE-9), not a field that was blank
                     synced[am.key] = None if val is None else {"hs": val, "sf": None}  # type: ignore[assignment]
-            if not self.object_type.key_is_sf_id:
+            if self.object_type.sf_key_field and not self.object_type.key_is_sf_id:
                 body.setdefault(self.object_type.sf_key_field, self.object_type.hs_key(p.hs))  # type: ignore[arg-type]  # the match key (CON-5)
             for k, v in self.object_type.create_defaults.get(obj, {}).items():
                 if not body.get(k):
                     body[k] = v
+            if self.object_type.shape_salesforce is not None:
+                self.object_type.shape_salesforce(self, p, body, True)
             bodies.append(body)
             written.append(synced)
         with self.store.session() as s:  # intents first: a crash after the create is reconciled by email

@@ -60,6 +60,8 @@ class RunStage(EngineContext):
         self._gate(pairs, members, list_id)
         self._match_and_create(pairs, schema)
         self._sync_linked(pairs, schema)
+        if self.object_type.after_write is not None:
+            self.object_type.after_write(self, pairs)  # e.g. contact roles <-> associations (DEAL-6)
         self._finish(pairs, items)
         if self.object_type.after_chunk is not None:
             self.object_type.after_chunk(self, pairs)  # e.g. company <-> contact associations
