@@ -41,6 +41,11 @@ def _update_company(world: World, args: dict[str, Any]) -> None:
     world.fakes.hs("PATCH", f"{COMPANY_PATH}/{_company_id(world, args['ref'])}", json={"properties": hs_values(props)})
 
 
+@step("hubspot.delete_company")
+def _delete_company(world: World, args: dict[str, Any]) -> None:
+    world.fakes.hs("DELETE", f"{COMPANY_PATH}/{_company_id(world, args['ref'])}")
+
+
 @step("hubspot.associate_company")
 def _associate_company(world: World, args: dict[str, Any]) -> None:
     _associate(world, _company_id(world, args["company"]), list(args["contacts"]))
