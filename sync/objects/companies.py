@@ -15,7 +15,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sync.clients.salesforce import soql_datetime
+from sqlalchemy import select
+
+from sync.clients.salesforce import parse_sf_datetime, soql_datetime
 from sync.objects.base import ObjectType
 from sync.objects.company_lifecycle import roll_up_lifecycle
 from sync.objects.contacts import CONTACTS
@@ -183,6 +185,37 @@ def _recover_interrupted_creates(engine: Any, pairs: list[Pair], wanted: dict[st
             wanted[hs_id] = acc
 
 
+def _accounts_of_interrupted_creates(engine: Any, accounts: list[dict[str, Any]], props: list[str]) -> dict[str, dict[str, Any]]:
+    """The other half of `_recover_interrupted_creates`: an account whose create answer was lost
+    arrives as a new Salesforce account before its company retries. A company with a leftover
+    account-create intent (no email: contacts' intents carry theirs), syncing with nothing, of the
+    account's name, whose intent is older than the account, is its company; otherwise the account
+    would create a second company (and the company a second account).
+
+    Implements: ERR-7"""
+    if not accounts:
+        return {}
+    with engine.store.session() as s:
+        rows = s.scalars(select(Intent).where(Intent.system == "salesforce", Intent.email.is_(None))).all()
+        intents = {i.source_id: i.at for i in rows}
+        linked = {lk.hs_id for lk in links_by_hs_id(s, engine.object_type.hs_object, sorted(intents))}
+    waiting = sorted(set(intents) - linked)
+    if not waiting:
+        return {}
+    companies = [c for c in engine.hubspot.batch_read("companies", waiting, props) if not hs_account_id(c)]
+    out: dict[str, dict[str, Any]] = {}
+    for acc in sorted(accounts, key=lambda a: (str(a.get("CreatedDate") or ""), a["Id"])):
+        created = parse_sf_datetime(acc.get("CreatedDate"))
+        for c in companies:
+            cid = str(c["id"])
+            same_name = (c.get("properties") or {}).get("name") == acc.get("Name")
+            in_time = created is None or created.timestamp() >= intents[cid] - 60
+            if same_name and in_time and cid not in {str(o["id"]) for o in out.values()}:
+                out[acc["Id"]] = c
+                break
+    return out
+
+
 def _contact_members(engine: Any, hs_ids: list[str]) -> set[str]:
     """Which of these HubSpot contacts are in the contacts' inclusion list (as last diffed)."""
     if not engine.settings.contacts.inclusion_list or not hs_ids:
@@ -255,6 +288,8 @@ def find_in_hubspot(engine: Any, pairs: list[Pair], schema: Schema) -> dict[str,
             if acc and acc not in out:
                 out[acc] = rec
     rest = [i for i in ids if i not in out]
+    out.update(_accounts_of_interrupted_creates(engine, [p.sf for p in pairs if p.sf and p.sf["Id"] in rest], props))
+    rest = [i for i in rest if i not in out]
     if not rest:
         return out
     contacts = list(engine.salesforce.query_in("SELECT Id, AccountId FROM Contact WHERE AccountId IN ({inlist})", rest))
