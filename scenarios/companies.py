@@ -41,6 +41,11 @@ def _update_company(world: World, args: dict[str, Any]) -> None:
     world.fakes.hs("PATCH", f"{COMPANY_PATH}/{_company_id(world, args['ref'])}", json={"properties": hs_values(props)})
 
 
+@step("hubspot.delete_company")
+def _delete_company(world: World, args: dict[str, Any]) -> None:
+    world.fakes.hs("DELETE", f"{COMPANY_PATH}/{_company_id(world, args['ref'])}")
+
+
 @step("hubspot.associate_company")
 def _associate_company(world: World, args: dict[str, Any]) -> None:
     _associate(world, _company_id(world, args["company"]), list(args["contacts"]))
@@ -131,6 +136,18 @@ def _associated(world: World, args: dict[str, Any], e: Step) -> list[Mismatch]:
     rows = world.fakes.hs("GET", f"/crm/v4/objects/contacts/{contact.id}/associations/companies").json().get("results", [])
     actual = company.id in {str(r.get("toObjectId")) for r in rows}
     wanted = bool(args.get("is", True))
+    if wanted == actual and "primary" in args:
+        labels = {t.get("label") for r in rows if str(r.get("toObjectId")) == company.id for t in r.get("associationTypes", [])}
+        if ("Primary" in labels) != bool(args["primary"]):
+            return [
+                Mismatch(
+                    e,
+                    "contact-company Primary label",
+                    record=f"hubspot contact {contact.name} / company {company.name}",
+                    expected="Primary" if args["primary"] else "not Primary",
+                    actual="Primary" if "Primary" in labels else "not Primary",
+                )
+            ]
     if wanted == actual:
         return []
     return [

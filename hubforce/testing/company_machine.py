@@ -1,6 +1,8 @@
 """A state machine for companies <-> accounts: people create and edit accounts in Salesforce and
 companies in HubSpot (with or without contacts), import accounts, press a company's Sync button, and
-the engine runs poll cycles, sometimes crashing mid-write and restarting from its state. After every
+the engine runs poll cycles, sometimes crashing mid-write and restarting from its state, sometimes
+with a call failing in transit (any transport error class, before the fake or with the answer lost
+after it acted: ERR-7). After every
 step the invariants hold:
 
   * no duplicate account per HubSpot company: a company name made in HubSpot has at most one
@@ -22,6 +24,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import select
 
 from hubforce.testing import profiles  # noqa: F401  (registers the profiles)
+from hubforce.testing.transport_faults import TRANSPORT_FAILURES, TransportFault
 from hubforce.testing.world import CrashPlan, World
 from sync.rules import decide_field
 from sync.state.models import Link
@@ -107,6 +110,22 @@ class CompanyMachine(RuleBasedStateMachine):
             cid = self.companies[i % len(self.companies)]
             if crash_after is not None:
                 self.w.crash = CrashPlan("transport", crash_after)
+            self.w.run(lambda e: e.resync_record(cid, "companies"))
+
+    @rule(error=st.sampled_from(sorted(TRANSPORT_FAILURES)), after=st.integers(1, 30), before=st.booleans())
+    def sync_cycle_with_transport_failure(self, error: str, after: int, before: bool) -> None:
+        """ERR-7: one call of the cycle fails in transit, before reaching the fake or with its
+        answer lost after the fake acted (an account created, the engine never told)."""
+        self.w.advance(POLL)
+        self.w.crash = TransportFault("fault", after, error=error, before=before)
+        self.w.run(lambda e: e.run_cycle())
+
+    @rule(i=st.integers(0, 5), error=st.sampled_from(sorted(TRANSPORT_FAILURES)), after=st.integers(1, 10))
+    def sync_company_with_lost_answer(self, i: int, error: str, after: int) -> None:
+        """The Sync button with one answer lost after the fake acted (often the account create's)."""
+        if self.companies:
+            cid = self.companies[i % len(self.companies)]
+            self.w.crash = TransportFault("fault", after, error=error, before=False)
             self.w.run(lambda e: e.resync_record(cid, "companies"))
 
     @rule()

@@ -156,6 +156,29 @@ class HubSpotClient(RetryingHttp):
                 json={"inputs": [{"from": {"id": f}, "to": {"id": t}} for f, t in chunk]},
             )
 
+    def associate_labeled(
+        self, from_type: str, to_type: str, pairs: list[tuple[str, str]], type_id: int
+    ) -> None:
+        """Associations v4 batch create with one HubSpot-defined type (e.g. 1, contact->company Primary)."""
+        for chunk in chunks(pairs, BATCH_LIMIT):
+            types = [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": type_id}]
+            self.call(
+                "POST",
+                f"/crm/v4/associations/{from_type}/{to_type}/batch/create",
+                ok=(200, 201, 207),
+                json={"inputs": [{"from": {"id": f}, "to": {"id": t}, "types": types} for f, t in chunk]},
+            )
+
+    def disassociate(self, from_type: str, to_type: str, pairs: list[tuple[str, str]]) -> None:
+        """Associations v4 batch archive: removes every association (all labels) of each pair."""
+        for chunk in chunks(pairs, BATCH_LIMIT):
+            self.call(
+                "POST",
+                f"/crm/v4/associations/{from_type}/{to_type}/batch/archive",
+                ok=(204, 200),
+                json={"inputs": [{"from": {"id": f}, "to": [{"id": t}]} for f, t in chunk]},
+            )
+
     def batch_archive(self, object_type: str, ids: list[str]) -> None:
         for chunk in chunks(ids, BATCH_LIMIT):
             self.call(

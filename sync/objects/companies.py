@@ -15,7 +15,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sync.clients.salesforce import soql_datetime
+from sqlalchemy import select
+
+from sync.clients.salesforce import parse_sf_datetime, soql_datetime
 from sync.objects.base import ObjectType
 from sync.objects.company_lifecycle import roll_up_lifecycle
 from sync.objects.contacts import CONTACTS
@@ -34,6 +36,7 @@ ACCOUNT_ID = "salesforceaccountid"
 # fake's reading, simulator/hubspot/autocompany.py): CMP-4 (a).
 AUTO_CREATED_SOURCE = "COMPANY_INSIGHTS"
 SEARCH_IN_LIMIT = 100  # values of one IN filter
+PRIMARY = 1  # HubSpot-defined association type: contact -> company, Primary
 
 
 def hs_account_id(rec: dict[str, Any]) -> str | None:
@@ -182,6 +185,37 @@ def _recover_interrupted_creates(engine: Any, pairs: list[Pair], wanted: dict[st
             wanted[hs_id] = acc
 
 
+def _accounts_of_interrupted_creates(engine: Any, accounts: list[dict[str, Any]], props: list[str]) -> dict[str, dict[str, Any]]:
+    """The other half of `_recover_interrupted_creates`: an account whose create answer was lost
+    arrives as a new Salesforce account before its company retries. A company with a leftover
+    account-create intent (no email: contacts' intents carry theirs), syncing with nothing, of the
+    account's name, whose intent is older than the account, is its company; otherwise the account
+    would create a second company (and the company a second account).
+
+    Implements: ERR-7"""
+    if not accounts:
+        return {}
+    with engine.store.session() as s:
+        rows = s.scalars(select(Intent).where(Intent.system == "salesforce", Intent.email.is_(None))).all()
+        intents = {i.source_id: i.at for i in rows}
+        linked = {lk.hs_id for lk in links_by_hs_id(s, engine.object_type.hs_object, sorted(intents))}
+    waiting = sorted(set(intents) - linked)
+    if not waiting:
+        return {}
+    companies = [c for c in engine.hubspot.batch_read("companies", waiting, props) if not hs_account_id(c)]
+    out: dict[str, dict[str, Any]] = {}
+    for acc in sorted(accounts, key=lambda a: (str(a.get("CreatedDate") or ""), a["Id"])):
+        created = parse_sf_datetime(acc.get("CreatedDate"))
+        for c in companies:
+            cid = str(c["id"])
+            same_name = (c.get("properties") or {}).get("name") == acc.get("Name")
+            in_time = created is None or created.timestamp() >= intents[cid] - 60
+            if same_name and in_time and cid not in {str(o["id"]) for o in out.values()}:
+                out[acc["Id"]] = c
+                break
+    return out
+
+
 def _contact_members(engine: Any, hs_ids: list[str]) -> set[str]:
     """Which of these HubSpot contacts are in the contacts' inclusion list (as last diffed)."""
     if not engine.settings.contacts.inclusion_list or not hs_ids:
@@ -254,6 +288,8 @@ def find_in_hubspot(engine: Any, pairs: list[Pair], schema: Schema) -> dict[str,
             if acc and acc not in out:
                 out[acc] = rec
     rest = [i for i in ids if i not in out]
+    out.update(_accounts_of_interrupted_creates(engine, [p.sf for p in pairs if p.sf and p.sf["Id"] in rest], props))
+    rest = [i for i in rest if i not in out]
     if not rest:
         return out
     contacts = list(engine.salesforce.query_in("SELECT Id, AccountId FROM Contact WHERE AccountId IN ({inlist})", rest))
@@ -314,7 +350,7 @@ def associate_changed_contacts(engine: Any) -> None:
     """Once per cycle: Salesforce contacts changed since the last look whose account syncs with a
     company. Contacts sync first in a cycle, so their HubSpot contacts exist by now; each synced one
     is associated with its account's company (a contact that moved to a synced account, or was
-    created on one, without the company itself changing).
+    created on one, without the company itself changing); a move drops the old synced company.
 
     Implements: CMP-2"""
     flag = engine.object_type.flag("contact_account_cursor")
@@ -330,12 +366,41 @@ def associate_changed_contacts(engine: Any) -> None:
             company_of = {lk.sf_id: lk.hs_id for lk in in_rows(s, Link, Link.sf_id, [r["AccountId"] for r in rows])}
         wanted = [(by_sf[r["Id"]], company_of[r["AccountId"]]) for r in rows if r["Id"] in by_sf and r["AccountId"] in company_of]
         if wanted:
-            current = engine.hubspot.associated_ids("contacts", "companies", sorted({h for h, _ in wanted}))
-            missing = sorted({(h, c) for h, c in wanted if c not in current.get(h, [])})
-            if missing:
-                engine.hubspot.associate_default("contacts", "companies", missing)
+            _follow_accounts(engine, wanted)
     with engine.store.session() as s:
         engine.store.set_flag(s, flag, {"at": now})
+
+
+def moved_associations(
+    wanted: list[tuple[str, str]], current: dict[str, list[str]], synced: set[str]
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """For (HubSpot contact, company of its Salesforce account) pairs and the contacts' current
+    company associations: the associations to add, and the stale ones to remove. Stale means a
+    company that syncs with another account; unsynced companies are HubSpot's business and stay
+    (a contact may have several companies in HubSpot, but one account in Salesforce).
+
+    Implements: CMP-2"""
+    company_of = dict(wanted)
+    add = sorted({(h, c) for h, c in wanted if c not in current.get(h, [])})
+    stale = sorted({(h, o) for h, c in company_of.items() for o in current.get(h, []) if o != c and o in synced})
+    return add, stale
+
+
+def _follow_accounts(engine: Any, wanted: list[tuple[str, str]]) -> None:
+    """Associate each contact with its account's company; a contact that moved off another synced
+    account loses that company and its new company becomes its Primary (the account is the one
+    company a Salesforce contact has)."""
+    current = engine.hubspot.associated_ids("contacts", "companies", sorted({h for h, _ in wanted}))
+    with engine.store.session() as s:
+        others = sorted({o for os_ in current.values() for o in os_})
+        synced = {lk.hs_id for lk in links_by_hs_id(s, engine.object_type.hs_object, others)}
+    add, stale = moved_associations(wanted, current, synced)
+    if add:
+        engine.hubspot.associate_default("contacts", "companies", add)
+    if stale:
+        engine.hubspot.disassociate("contacts", "companies", stale)
+        moved = {h for h, _ in stale}
+        engine.hubspot.associate_labeled("contacts", "companies", [(h, c) for h, c in dict(wanted).items() if h in moved], PRIMARY)
 
 
 def company_cycle(engine: Any) -> None:

@@ -136,7 +136,8 @@ class FinishStage(EngineContext):
         nosync = {"synchronize_session": False}
         for part in chunks(drop, 500):
             s.execute(delete(Link).where(Link.id.in_(part)).execution_options(**nosync))
-        hs_sources = [p.hs_id for p in pairs if p.hs_id]
+        # an intent outlives a create whose answer was lost: the object type's matching reads it
+        hs_sources = [p.hs_id for p in pairs if p.hs_id and not p.detail.get("create_unknown")]
         for part in chunks(hs_sources, 500):
             s.execute(delete(Intent).where(Intent.source_id.in_(part)).execution_options(**nosync))
             if self.settings.hubspot.webhooks is not None:

@@ -216,6 +216,7 @@ class MatchStage(KeylessMatch):
         if self.object_type.key_is_sf_id:  # no key to look by (accounts): the retry queue decides
             for p in group:
                 self._fail(p, "hubspot", str(p.hs["id"]), Category.TRANSIENT, exc.code, str(exc))  # type: ignore[index]
+                p.detail["create_unknown"] = True  # its intent row stays: the only clue to the record
             return
         found = self._find_in_salesforce(sorted({self.object_type.hs_key(p.hs) for p in group}), schema)  # type: ignore[misc, arg-type]
         for p in group:

@@ -23,3 +23,16 @@ def test_lost_account_create_without_recovery_is_caught(monkeypatch: pytest.Monk
     with pytest.raises(AssertionError) as failure:
         run_company_machine(profile="find", max_examples=40)
     assert "several accounts" in str(failure.value), failure.value
+
+
+@pytest.mark.catalog("ERR-7")
+def test_lost_answer_without_account_side_recovery_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Proof the transport-failure rules can fail: when the account whose create answer was lost
+    arrives from Salesforce before its company retries, and is not recognised by the company's
+    leftover intent, it creates a second company (and the company a second account)."""
+    import sync.objects.companies as companies
+
+    monkeypatch.setattr(companies, "_accounts_of_interrupted_creates", lambda *args: {})
+    with pytest.raises(AssertionError) as failure:
+        run_company_machine(profile="find", max_examples=60)
+    assert "several" in str(failure.value), failure.value

@@ -47,7 +47,9 @@ def _config(
     return path
 
 
-def _sync(*argv: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def _sync(
+    *argv: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
     for k, v in list(full_env.items()):
         if v == "":
@@ -73,13 +75,18 @@ def _pg(database: str = "test", port: int = 5432, user: str = "postgres") -> str
 STATE_CASES = [
     ("sqlite:////nonexistent/dir/x.db", "directory /nonexistent/dir does not exist"),
     ("mysql://u@localhost/db", "'mysql' is not supported; use sqlite:///PATH or postgresql"),
-    ("postgresql+psycopg://postgres@127.0.0.1:5432/hubforce_no_such_db", 'database "hubforce_no_such_db" does not exist'),
+    (
+        "postgresql+psycopg://postgres@127.0.0.1:5432/hubforce_no_such_db",
+        'database "hubforce_no_such_db" does not exist',
+    ),
     ("postgresql+psycopg://postgres@127.0.0.1:1/test", "port 1 failed"),
     ("postgresql+psycopg://hubforce_nobody:pw@127.0.0.1:5432/test", 'role "hubforce_nobody" does not exist'),
 ]
 
 
-@pytest.mark.parametrize(("state", "words"), STATE_CASES, ids=["sqlite-dir", "mysql", "pg-db", "pg-port", "pg-user"])
+@pytest.mark.parametrize(
+    ("state", "words"), STATE_CASES, ids=["sqlite-dir", "mysql", "pg-db", "pg-port", "pg-user"]
+)
 def test_a_state_database_that_cannot_be_opened(tmp_path: Path, state: str, words: str) -> None:
     if "hubforce_no" in state and not PG:
         pytest.skip("needs the PostgreSQL server (HUBFORCE_TEST_POSTGRES_URL)")
@@ -105,13 +112,19 @@ def test_a_malformed_server_url(tmp_path: Path, url: str, words: str) -> None:
 
 def test_a_mapping_error_names_the_users_own_entry(served: tuple[str, str], tmp_path: Path) -> None:
     hs, sf = served
-    mappings = "[{hubspot: jobtitle, salesforce: Title, rule: two_way}, {hubspot: company, salesforce: Nope__c}]"
+    mappings = (
+        "[{hubspot: jobtitle, salesforce: Title, rule: two_way}, {hubspot: company, salesforce: Nope__c}]"
+    )
     cfg = _config(tmp_path / "sync.yaml", hs, sf, mappings)
-    line = _one_line_error(_sync("run", "--once", "--quiet", "--config", str(cfg), "--state", str(tmp_path / "s.db")))
+    line = _one_line_error(
+        _sync("run", "--once", "--quiet", "--config", str(cfg), "--state", str(tmp_path / "s.db"))
+    )
     assert "contacts.mappings[1].salesforce" in line and "Nope__c" in line
 
 
-def test_a_record_that_does_not_exist_is_its_own_one_line_error(served: tuple[str, str], tmp_path: Path) -> None:
+def test_a_record_that_does_not_exist_is_its_own_one_line_error(
+    served: tuple[str, str], tmp_path: Path
+) -> None:
     """Bug 8, through the real command: `resync` of nobody is "record not found" (exit 6), not a
     settings error."""
     hs, sf = served
@@ -155,7 +168,17 @@ def test_a_ca_problem_names_the_problem_and_the_fix(
     hs, sf = served_tls
     cfg = _config(tmp_path / "sync.yaml", hs, sf)
     env = {"REQUESTS_CA_BUNDLE": bundle, "SSL_CERT_FILE": "", "CURL_CA_BUNDLE": ""}
-    p = _sync("run", "--once", "--quiet", "--config", str(cfg), "--state", str(tmp_path / "s.db"), env=env, cwd=tmp_path)
+    p = _sync(
+        "run",
+        "--once",
+        "--quiet",
+        "--config",
+        str(cfg),
+        "--state",
+        str(tmp_path / "s.db"),
+        env=env,
+        cwd=tmp_path,
+    )
     line = _one_line_error(p)
     assert words in line and "REQUESTS_CA_BUNDLE" in line
     assert line.endswith(("prints it)", "unset it"))  # whole, not cut mid-word
@@ -223,3 +246,92 @@ def test_a_dropped_connection_on_a_read_and_on_a_create_does_not_end_the_sync(
     assert "Traceback" not in p.stdout + p.stderr, p.stderr
     assert p.returncode == 0, p.stderr
     assert len(_leads(sf, other)) == 1  # created once, never twice
+
+
+def _company_config(path: Path, hs: str, sf: str, companies: str) -> Path:
+    path.write_text(
+        f"hubspot: {{url: '{hs}', token: {HS_TOKEN}}}\n"
+        f"salesforce: {{url: '{sf}', session_id: sandbox-session}}\n"
+        "poll_interval_seconds: 1\n"
+        f"companies: {companies}\n"
+    )
+    return path
+
+
+def _hubspot_company_count(hs: str) -> int:
+    body = {"filterGroups": [], "limit": 1}
+    resp = requests.post(
+        f"{hs}/crm/v3/objects/companies/search",
+        json=body,
+        headers={"Authorization": f"Bearer {HS_TOKEN}"},
+        timeout=30,
+    )
+    resp.raise_for_status()
+    return int(resp.json()["total"])
+
+
+COMPANY_CASES = [
+    (
+        "{enabled: false, mappings: [{hubspot: description, salesforce: Description, rule: two_way}]}",
+        ["companies.mappings", "companies sync is off"],
+    ),
+    (
+        "{enabled: true, mappings: [{hubspot: numberofemployees, salesforce: CreatedDate, rule: two_way}]}",
+        ["companies.mappings[0]", "Mismatched Types", "numberofemployees", "CreatedDate"],
+    ),
+    (
+        "{enabled: true, mappings: [{hubspot: no_such_property, salesforce: AccountNumber}]}",
+        ["companies.mappings[0]", "no_such_property"],
+    ),
+    (
+        "{enabled: true, mappings: [{hubspot: description, salesforce: No_Such__c}]}",
+        ["companies.mappings[0]", "No_Such__c"],
+    ),
+]
+
+
+@pytest.mark.catalog("RULE-10")
+@pytest.mark.catalog("RULE-6")
+@pytest.mark.parametrize(
+    ("companies", "words"),
+    COMPANY_CASES,
+    ids=["company-sync-off", "number-to-date", "unknown-property", "unknown-field"],
+)
+def test_a_bad_company_mapping_is_one_line_and_writes_nothing(
+    served: tuple[str, str], tmp_path: Path, companies: str, words: list[str]
+) -> None:
+    hs, sf = served
+    requests.post(
+        f"{sf}/services/data/v59.0/sobjects/Account/",
+        json={"Name": f"Bad input {tmp_path.name}"},
+        headers={"Authorization": "Bearer sandbox-session"},
+        timeout=30,
+    ).raise_for_status()
+    before = _hubspot_company_count(hs)
+    cfg = _company_config(tmp_path / "sync.yaml", hs, sf, companies)
+    line = _one_line_error(
+        _sync("run", "--once", "--quiet", "--config", str(cfg), "--state", str(tmp_path / "s.db"))
+    )
+    for w in words:
+        assert w in line, line
+    assert _hubspot_company_count(hs) == before
+
+
+@pytest.mark.catalog("IMP-6")
+def test_an_account_import_with_company_sync_off_is_one_line_and_writes_nothing(
+    served: tuple[str, str], tmp_path: Path
+) -> None:
+    hs, sf = served
+    requests.post(
+        f"{sf}/services/data/v59.0/sobjects/Account/",
+        json={"Name": "Import me"},
+        headers={"Authorization": "Bearer sandbox-session"},
+        timeout=30,
+    ).raise_for_status()
+    before = _hubspot_company_count(hs)
+    cfg = _company_config(tmp_path / "sync.yaml", hs, sf, "{enabled: false}")
+    state = ["--config", str(cfg), "--state", str(tmp_path / "s.db")]
+    assert _sync("run", "--once", "--quiet", *state).returncode == 0
+    line = _one_line_error(_sync("import-salesforce", "--object", "Account", *state))
+    assert "Account" in line and "companies sync is off" in line
+    assert _hubspot_company_count(hs) == before

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sync.objects.companies import ContactFacts, account_allowed, best_match
+from sync.objects.companies import ContactFacts, account_allowed, best_match, moved_associations
 from sync.objects.company_lifecycle import rolled_up_stage
 from sync.pipeline.bulk import BULK_RESYNC_MESSAGE, bulk_resync_refusal
 
@@ -59,3 +59,17 @@ def test_lifecycle_rolls_forward_only() -> None:
     assert rolled_up_stage("customer", ["lead"]) is None  # never backwards
     assert rolled_up_stage("lead", ["other", ""]) is None
     assert rolled_up_stage("other", ["customer"]) is None  # a custom company stage is left alone
+
+
+@pytest.mark.catalog("CMP-2")
+def test_moved_contact_loses_only_the_old_synced_company() -> None:
+    # bob moved to company 20's account; 10 syncs with his old account, 30 with no account
+    add, stale = moved_associations([("bob", "20")], {"bob": ["10", "30"]}, synced={"10", "20"})
+    assert add == [("bob", "20")]
+    assert stale == [("bob", "10")]
+
+
+@pytest.mark.catalog("CMP-2")
+def test_contact_already_on_its_company_changes_nothing() -> None:
+    add, stale = moved_associations([("ada", "20")], {"ada": ["20", "30"]}, synced={"20"})
+    assert (add, stale) == ([], [])
