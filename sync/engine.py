@@ -21,6 +21,7 @@ from sync.clients.hubspot import chunks
 from sync.clients.salesforce import soql_quote
 from sync.health import HealthQueries
 from sync.pipeline.capture import CaptureStage
+from sync.pipeline.capture_feed import FeedingCapture
 from sync.pipeline.capture_import import ImportStage
 from sync.pipeline.capture_queue import CaptureQueue
 from sync.pipeline.context import DAY
@@ -48,6 +49,7 @@ class SyncEngine(
     RunStage,
     ImportStage,
     CaptureStage,
+    FeedingCapture,
     OverlapCapture,
     CaptureQueue,
     MembershipCapture,
@@ -84,10 +86,7 @@ class SyncEngine(
         self._memberships_fresh = False
         self._guard(self._capture_memberships)
         self._memberships_fresh = self._report.stopped is None
-        self._guard(self._capture_hubspot)
-        for obj in self.object_type.sf_objects:
-            self._guard(lambda obj=obj: self._capture_salesforce(obj))
-        self._guard(self._drain_queue)
+        self._capture_and_drain()
         self._memberships_fresh = False
         return self._report
 
