@@ -21,6 +21,7 @@ from hubforce.web.fakes import Fakes
 from simulator.clients import HUBSPOT_TOKEN, SALESFORCE_SESSION_ID
 from sync.engine import SyncEngine
 from sync.settings import Settings, SettingsError
+from sync.state.lock import engine_lock
 
 
 def default_settings(fakes: Fakes) -> dict[str, Any]:
@@ -116,6 +117,14 @@ class Integration:
             if self._engine is None:
                 self._engine = self._build(self.settings)
             yield self._engine
+
+    @contextmanager
+    def running(self) -> Iterator[SyncEngine]:
+        """The engine, for an operation that syncs (a cycle, a resync, an import): it holds the state
+        database's engine lock as `hubforce sync` does, so a `hubforce sync run` on the same state
+        and this page never drain one queue together (EngineBusy, one line, when one already runs)."""
+        with self.engine() as engine, engine_lock(engine.store.url):
+            yield engine
 
     def update(self, changes: dict[str, Any]) -> None:
         """Apply and save `changes` (nested dict); raises SettingsError (nothing saved) when the
