@@ -14,6 +14,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from simulator.hubspot.errors import validation
@@ -298,24 +299,37 @@ def _modified_index(store: Any, object_type: str) -> Index | None:
 
 def _patch(store: Any, object_type: str, built: Index, dirty: set[str]) -> bool:
     """Move each changed record to its place (or out, when archived or merged away); False when one
-    cannot be indexed (a non-numeric id): the caller rebuilds, which gives up the index."""
+    cannot be indexed (a non-numeric id): the caller rebuilds, which gives up the index.
+    The old entries go in one pass over the lists, and a changed record usually moves to the end
+    (it was just written), so this costs one copy of the lists, not one per record."""
     keys, rows, key_of = built
-    for rid in sorted(dirty):
+    cut = []
+    for rid in dirty:
         old = key_of.pop(rid, None)
-        if old is not None:
-            i = bisect.bisect_left(keys, old)
-            if i < len(keys) and keys[i] == old:
-                del keys[i], rows[i]
+        if old is not None and (i := bisect.bisect_left(keys, old)) < len(keys) and keys[i] == old:
+            cut.append(i)
+    if cut:
+        bounds = [-1, *sorted(cut), len(keys)]
+        spans = list(zip(bounds, bounds[1:], strict=False))
+        keys[:] = list(chain.from_iterable(keys[a + 1 : b] for a, b in spans))
+        rows[:] = list(chain.from_iterable(rows[a + 1 : b] for a, b in spans))
+    added = []
+    for rid in dirty:
         rec = store.get(object_type, rid)
         if rec is None or rec.archived or rec.id != rid:
             continue
         if not rid.isdigit():
             return False
-        key = (rec.updated_at_ms, int(rid))
-        i = bisect.bisect_left(keys, key)
-        keys.insert(i, key)
-        rows.insert(i, rec)
-        key_of[rid] = key
+        added.append(((rec.updated_at_ms, int(rid)), rec))
+    for key, rec in sorted(added, key=lambda kr: kr[0]):
+        if not keys or key > keys[-1]:
+            keys.append(key)
+            rows.append(rec)
+        else:
+            i = bisect.bisect_left(keys, key)
+            keys.insert(i, key)
+            rows.insert(i, rec)
+        key_of[rec.id] = key
     return True
 
 

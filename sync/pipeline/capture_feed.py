@@ -31,7 +31,7 @@ from sync.pipeline.context import STOPPED, EngineContext
 from sync.pipeline.values import hs_props, iso_to_ms
 from sync.state.models import QueueItem
 
-FEED_WINDOW = 2000  # records per capture window: the drain trails the capture by about this many
+FEED_WINDOW = 1000  # records per capture window: the drain trails the capture by about this many
 WAIT_S = 0.05  # the drain's poll for a fuller chunk while the capture is still reading
 
 
