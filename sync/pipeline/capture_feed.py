@@ -3,8 +3,9 @@
 Why: at HubSpot's limits the capture is bound by search (5 calls a second, 200 records a call), and
 the write-backs by the burst window. Capturing everything before writing anything makes the wall
 time the sum of the two; overlapping them makes it the larger (issue 14). Used when several
-requests may be in flight (`api.concurrency` > 1) and the state database is shared between threads
-(a file or a server, not an in-memory SQLite); with `api.concurrency: 1` the request order stays
+requests may be in flight (`api.concurrency` > 1), the engine paces itself (`api.pacing`: there are
+limits to wait for) and the state database is shared between threads (a file or a server, not an
+in-memory SQLite); with `api.concurrency: 1` the request order stays
 fixed and every stage runs one after the other, as the scenarios need (deterministic ids).
 
 The catch is HubSpot's search paging: `after` is an offset into the result set, so a record that
@@ -46,8 +47,11 @@ class FeedingCapture(EngineContext):
     _feed_halt: threading.Event | None = None
 
     def _feeds_drain(self) -> bool:
+        """Overlap only what the limits make wait: with pacing off (a sandbox without limits) the
+        capture is not held back, and on a small machine the sequential stages are cheaper."""
+        api = self.settings.api
         memory = self.store.url in ("sqlite://", "sqlite:///:memory:")
-        return self.settings.api.concurrency > 1 and not memory
+        return api.concurrency > 1 and api.pacing and not memory
 
     def _capture_and_drain(self) -> None:
         """Capture both sides and drain the queue; with concurrency, the HubSpot capture overlaps the
