@@ -13,6 +13,8 @@ created just before the crash is found and linked instead of created twice.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -41,6 +43,7 @@ from sync.pipeline.write import WriteStage
 from sync.report import CycleReport
 from sync.schema import Schema
 from sync.settings import SettingsError
+from sync.state.lock import EngineBusy, engine_lock
 from sync.state.models import ExpectedEcho, QueueItem, SyncError
 from sync.state.store import StateStore
 
@@ -181,6 +184,13 @@ class SyncEngine(
                 )
         return drains
 
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold this state database's engine lock for an operation that syncs (sync/state/lock.py):
+        EngineBusy at once when another engine, in this process or another, holds it."""
+        with engine_lock(self.store.url):
+            yield
+
     def close(self) -> None:
         """Release database connections (the engine's and its webhook receiver's)."""
         if self._receiver is not None:
@@ -304,4 +314,4 @@ class SyncEngine(
         return schema
 
 
-__all__ = ["CycleReport", "SyncEngine", "soql_quote"]
+__all__ = ["CycleReport", "EngineBusy", "SyncEngine", "soql_quote"]

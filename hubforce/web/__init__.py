@@ -18,9 +18,9 @@ from flask import Flask, current_app, render_template, request
 
 from hubforce.web.fakes import FakeError, Fakes
 from hubforce.web.integration import Integration
+from sync.engine import EngineBusy
 from sync.errors import RecordNotFound, SyncHttpError
 from sync.settings import SettingsError
-from sync.state.lock import EngineBusy
 
 NAV = [
     ("settings.salesforce", "Salesforce integration"),

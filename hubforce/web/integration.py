@@ -21,7 +21,6 @@ from hubforce.web.fakes import Fakes
 from simulator.clients import HUBSPOT_TOKEN, SALESFORCE_SESSION_ID
 from sync.engine import SyncEngine
 from sync.settings import Settings, SettingsError
-from sync.state.lock import engine_lock
 
 
 def default_settings(fakes: Fakes) -> dict[str, Any]:
@@ -123,7 +122,7 @@ class Integration:
         """The engine, for an operation that syncs (a cycle, a resync, an import): it holds the state
         database's engine lock as `hubforce sync` does, so a `hubforce sync run` on the same state
         and this page never drain one queue together (EngineBusy, one line, when one already runs)."""
-        with self.engine() as engine, engine_lock(engine.store.url):
+        with self.engine() as engine, engine.exclusive():
             yield engine
 
     def update(self, changes: dict[str, Any]) -> None:
