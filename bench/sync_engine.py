@@ -79,9 +79,10 @@ def worker(config: str, phase: str) -> None:
     from sync.state.models import Flag, LedgerEntry
 
     verbose = os.environ.get("HUBFORCE_BENCH_VERBOSE")
-    eng = SyncEngine(
-        Settings.from_yaml(config), progress=(lambda m: print(f"[{phase}] {m}", file=sys.stderr)) if verbose else None
-    )
+    def say(msg: str) -> None:  # seconds since the worker started: where the phase spends its time
+        print(f"[{phase} {time.perf_counter() - start:6.1f} s] {msg}", file=sys.stderr)
+
+    eng = SyncEngine(Settings.from_yaml(config), progress=say if verbose else None)
     with eng.store.session() as s:
         before = dict(s.execute(select(LedgerEntry.system, func.count()).group_by(LedgerEntry.system)).all())
     profile = os.environ.get("HUBFORCE_BENCH_PROFILE")  # a path prefix: cProfile stats per phase

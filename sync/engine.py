@@ -13,6 +13,8 @@ created just before the crash is found and linked instead of created twice.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -22,6 +24,7 @@ from sync.clients.salesforce import soql_quote
 from sync.health import HealthQueries
 from sync.pipeline.bulk import BulkResync
 from sync.pipeline.capture import CaptureStage
+from sync.pipeline.capture_feed import FeedingCapture
 from sync.pipeline.capture_import import ImportStage
 from sync.pipeline.capture_queue import CaptureQueue
 from sync.pipeline.context import DAY
@@ -41,6 +44,7 @@ from sync.pipeline.write import WriteStage
 from sync.report import CycleReport
 from sync.schema import Schema
 from sync.settings import SettingsError
+from sync.state.lock import EngineBusy, engine_lock
 from sync.state.models import ExpectedEcho, QueueItem, SyncError
 from sync.state.store import StateStore
 
@@ -49,6 +53,7 @@ class SyncEngine(
     RunStage,
     ImportStage,
     CaptureStage,
+    FeedingCapture,
     OverlapCapture,
     CaptureQueue,
     MembershipCapture,
@@ -105,13 +110,7 @@ class SyncEngine(
         self._memberships_fresh = False
         self._guard(self._capture_memberships)
         self._memberships_fresh = self._report.stopped is None
-        self._guard(self._capture_hubspot)
-        for obj in self.object_type.sf_objects:
-            self._guard(lambda obj=obj: self._capture_salesforce(obj))
-        step = self.object_type.cycle_step
-        if step is not None:
-            self._guard(lambda: step(self))  # the pair's own per-cycle step (companies: CMP-8)
-        self._guard(self._drain_queue)
+        self._capture_and_drain()
         self._memberships_fresh = False
 
     def _drain_all(self) -> None:
@@ -210,6 +209,13 @@ class SyncEngine(
                     + (f"; stopped: {rep.stopped}" if rep.stopped else "")
                 )
         return drains
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold this state database's engine lock for an operation that syncs (sync/state/lock.py):
+        EngineBusy at once when another engine, in this process or another, holds it."""
+        with engine_lock(self.store.url):
+            yield
 
     def close(self) -> None:
         """Release database connections (the engine's and its webhook receiver's)."""
@@ -355,4 +361,4 @@ class SyncEngine(
         return self.schema
 
 
-__all__ = ["CycleReport", "SyncEngine", "soql_quote"]
+__all__ = ["CycleReport", "EngineBusy", "SyncEngine", "soql_quote"]

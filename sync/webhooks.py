@@ -202,8 +202,8 @@ def plan(
     links: dict[str, LinkView] | None = None,
     expected: dict[tuple[str, str], str | None] | None = None,
 ) -> QueuePlan:
-    """Which contacts to queue, with which trigger. A merge queues the surviving record and the
-    merged-away ones (they read as missing). Several events for one record collapse into one item.
+    """Which contacts to queue, with which trigger. A merge queues the surviving record (the new
+    one when the merge created one) and the merged-away ones (they read as missing). Several events for one record collapse into one item.
     With `links` (hs id -> LinkView), events that only echo our own writes are dropped (is_echo)."""
     items: dict[str, tuple[str, int]] = {}
     ignored = echoes = 0
@@ -218,7 +218,9 @@ def plan(
         at = int(ev.get("occurredAt") or 0)
         ids = [ev["objectId"]]
         if ev["subscriptionType"] == MERGE:
-            ids += [ev.get("primaryObjectId"), *(ev.get("mergedObjectIds") or [])]
+            # newObjectId: the contact a merge created (HubSpot now merges into a new record); it
+            # survives, the others read as merged away
+            ids += [ev.get("primaryObjectId"), ev.get("newObjectId"), *(ev.get("mergedObjectIds") or [])]
         for raw in ids:
             if raw is None or isinstance(raw, bool):
                 continue

@@ -18,6 +18,7 @@ from flask import Flask, current_app, render_template, request
 
 from hubforce.web.fakes import FakeError, Fakes
 from hubforce.web.integration import Integration
+from sync.engine import EngineBusy
 from sync.errors import RecordNotFound, SyncHttpError
 from sync.settings import SettingsError
 
@@ -75,6 +76,11 @@ def create_app(hubspot_url: str, salesforce_url: str, folder: Path, verify: str 
     def record_not_found(exc: RecordNotFound) -> tuple[str, int]:
         # a resync of a record that matches nothing on either side
         return render_template("error.html", status=404, message=str(exc), path=request.path), 404
+
+    @app.errorhandler(EngineBusy)
+    def engine_busy(exc: EngineBusy) -> tuple[str, int]:
+        # a `hubforce sync run` (or another UI) holds this state database: one engine at a time
+        return render_template("error.html", status=409, message=str(exc), path=request.path), 409
 
     @app.errorhandler(SettingsError)
     def settings_error(exc: SettingsError) -> tuple[str, int]:

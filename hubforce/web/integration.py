@@ -117,6 +117,14 @@ class Integration:
                 self._engine = self._build(self.settings)
             yield self._engine
 
+    @contextmanager
+    def running(self) -> Iterator[SyncEngine]:
+        """The engine, for an operation that syncs (a cycle, a resync, an import): it holds the state
+        database's engine lock as `hubforce sync` does, so a `hubforce sync run` on the same state
+        and this page never drain one queue together (EngineBusy, one line, when one already runs)."""
+        with self.engine() as engine, engine.exclusive():
+            yield engine
+
     def update(self, changes: dict[str, Any]) -> None:
         """Apply and save `changes` (nested dict); raises SettingsError (nothing saved) when the
         engine refuses them, e.g. a static inclusion list (INC-1) or an unknown field."""

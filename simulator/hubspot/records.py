@@ -106,6 +106,10 @@ class RecordStore:
         # search caches its lastmodifieddate index per object type against it.
         self.generation = 0
         self.search_cache: dict[str, Any] = {}
+        # Records (un)indexed since search last brought its cached index up to date, per object
+        # type: search patches those few entries instead of re-sorting every record (an engine
+        # that writes while it pages through a capture would otherwise re-sort per page).
+        self.search_dirty: dict[str, set[str]] = {}
         # What search sees: index lag (older versions it still serves) and equality indexes.
         self.search_view = SearchView(self)
 
@@ -237,6 +241,7 @@ class RecordStore:
 
     def _index(self, object_type: str, record: Record) -> None:
         self.generation += 1
+        self.search_dirty.setdefault(object_type, set()).add(record.id)
         self.search_view.index(record)
         for prop in self._unique_props(object_type):
             value = record.properties.get(prop)
@@ -247,6 +252,7 @@ class RecordStore:
 
     def _unindex(self, object_type: str, record: Record) -> None:
         self.generation += 1
+        self.search_dirty.setdefault(object_type, set()).add(record.id)
         self.search_view.unindex(record)
         for prop in self._unique_props(object_type):
             value = record.properties.get(prop)
@@ -489,6 +495,8 @@ class RecordStore:
         self._tables = {}
         self._unique = {}
         self.search_view.clear()
+        self.search_cache.clear()  # every record replaced: rebuilt, not patched
+        self.search_dirty.clear()
         self.generation += 1
         for name, raw in data.get("tables", {}).items():
             table = _Table(next_id=raw["next_id"], ids=list(raw["ids"]))

@@ -56,15 +56,21 @@ class SearchView:
         previous = held[1] if held is not None else (None if new or record.archived else snapshot(record))
         table[record.id] = (self.store.backend.now_ms() + lag, previous)
 
-    def visible(self, object_type: str) -> list[Record] | None:
-        """The records search sees now, in id order, or None when it sees exactly the live store."""
+    def lagging(self, object_type: str) -> dict[str, tuple[int, Record | None]] | None:
+        """Record id -> (visible_at_ms, the version search still shows) for the records whose
+        latest write search does not show yet, or None when it shows every write."""
         table = self.pending.get(object_type)
         if not table:
             return None
         now = self.store.backend.now_ms()
         for rid in [rid for rid, (due, _) in table.items() if due <= now]:
             del table[rid]
-        if not table:
+        return table or None
+
+    def visible(self, object_type: str) -> list[Record] | None:
+        """The records search sees now, in id order, or None when it sees exactly the live store."""
+        table = self.lagging(object_type)
+        if table is None:
             return None
         out = [r for r in self.store.all(object_type) if r.id not in table]
         out += [prev for _, prev in table.values() if prev is not None]

@@ -138,9 +138,9 @@ class CaptureStage(EngineContext):
         cursor_name = self.object_type.cursor_name()
         with self.store.session() as s:
             cursor = int(self.store.get_cursor(s, cursor_name) or 0)
-        self._capture_with_overlap(
-            cursor_name, cursor, lambda start: self._hs_read_from(start, cursor), self._hs_count, SEARCH_PAGE
-        )
+        # feeding a concurrent drain, the reads must stay exact while it writes (capture_feed.py)
+        reader = self._hs_read_feeding if self._feeding else self._hs_read_from
+        self._capture_with_overlap(cursor_name, cursor, lambda start: reader(start, cursor), self._hs_count, SEARCH_PAGE)
 
     def _hs_read_from(self, start: int, cursor: int) -> int:
         """Read every HubSpot change at or after `start`; returns the new cursor."""

@@ -17,13 +17,16 @@ from sync.state.models import Link, Membership, QueueItem
 
 
 class RunStage(EngineContext):
-    def _drain_queue(self) -> None:
+    def _drain_queue(self, keep_touched: bool = False) -> None:
         """Process every ready queue item, chunk by chunk; a stop request ends it between chunks.
+        keep_touched: this drain continues one that ran during the capture (capture_feed.py), so
+        what that one wrote still makes older payloads stale.
 
         Implements: LIM-4, TRG-1"""
         retries_ok = self._retries_allowed()
         last_id = 0
-        self._touched = {}
+        if not keep_touched:
+            self._touched = {}
         while True:
             if self._stop.is_set():
                 self._report.stopped = self._report.stopped or STOPPED

@@ -127,3 +127,24 @@ def test_pages_wait_out_rate_limits_on_a_frozen_virtual_clock(tmp_path: Path) ->
     assert codes == [200] * 8
     assert journal["count"] >= 1, "the limit was reached (else this test proves nothing)"
     assert end > start
+
+
+def test_the_ui_runs_no_cycle_while_another_engine_holds_the_state_database(tmp_path: Path) -> None:
+    """The UI's engine takes the state database's engine lock like `hubforce sync` (issue 14): with a
+    `hubforce sync run` holding it, the page's cycle is one clear line (409) and syncs nothing;
+    once it is released, the same button runs the cycle."""
+    from sync.state.lock import engine_lock
+
+    with serve_in_thread(Sandbox(seed=1)) as served:
+        ui = serve_ui(served.hubspot_url, served.salesforce_url, tmp_path / "web", port=0)
+        try:
+            state = f"sqlite:///{tmp_path / 'web' / 'sync-state.db'}"
+            with engine_lock(state):  # what a `hubforce sync run` on this state holds
+                busy = requests.post(f"{ui.url}/records/cycle", timeout=30)
+            free = requests.post(f"{ui.url}/records/cycle", timeout=30)
+        finally:
+            ui.stop()
+    assert busy.status_code == 409
+    assert "another sync engine is already running on this state database" in busy.text
+    assert "Traceback" not in busy.text
+    assert free.status_code in (200, 302, 303) and "another sync engine" not in free.text

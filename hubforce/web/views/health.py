@@ -64,7 +64,7 @@ def resync() -> Any:
     picked = request.form.getlist("record")
     category = request.form.get("category") or None
     report: CycleReport | list[CycleReport]
-    with ui().integration.engine() as engine:
+    with ui().integration.running() as engine:
         if request.form.get("all"):
             report = engine.resync_errors(category)
             what = f"Resync of every {category or ''} error".replace("  ", " ")

@@ -40,7 +40,7 @@ def run_cycle() -> Any:
     integ = ui().integration
     if integ.virtual_clock():
         ui().fakes.advance_clock(int(integ.settings.get("poll_interval_seconds", 900)))
-    with integ.engine() as engine:
+    with integ.running() as engine:
         was_installed = bool(engine.status()["installed"])
         report = engine.run_cycle()
     what = "Sync cycle" if was_installed else "First sync cycle: installed, existing records bookmarked (TRG-15)"
@@ -179,6 +179,6 @@ def edit_salesforce(sobject: str, record_id: str) -> Any:
 @bp.post("/resync")
 def resync() -> Any:
     key = request.form.get("record", "")
-    with ui().integration.engine() as engine:
+    with ui().integration.running() as engine:
         report = engine.resync_record(key)
     return done(describe_report(f"Resync of {key}", report), _next())

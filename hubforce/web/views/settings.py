@@ -147,14 +147,14 @@ def import_records() -> Response:
     sobject = request.form.get("object", "")
     if sobject not in ("Lead", "Contact"):
         return _refuse({"object": "Choose Salesforce leads or contacts."})
-    with ui().integration.engine() as engine:
+    with ui().integration.running() as engine:
         report = engine.import_salesforce(sobject)
     return done(describe_report(f"Import of Salesforce {sobject.lower()}s", report), url_for("settings.salesforce") + "#import")
 
 
 @bp.post("/integrations/salesforce/install")
 def install() -> Response:
-    with ui().integration.engine() as engine:
+    with ui().integration.running() as engine:
         report = engine.run_cycle()
     note = "Installed: the first sync cycle bookmarked every existing record and synced none of them (TRG-15)"
     if report.stopped:

@@ -211,3 +211,33 @@ def test_run_loop_drains_between_poll_ticks(env: Env) -> None:  # TRG-1 with web
     assert reports[-1].writes == 0
     (lead,) = env.sf_query("SELECT FirstName FROM Lead WHERE Email = 'loop@example.com'")
     assert lead["FirstName"] == "Mid"
+
+
+def test_a_merge_into_a_new_record_links_the_record_the_merge_created(env: Env) -> None:
+    """HubSpot's contact.merge names the old primary in objectId and primaryObjectId and, when the
+    merge created a new contact, that one in newObjectId (developer changelog, "New subscription
+    types for webhooks"). The new contact is what survives: it is queued, read and linked."""
+    eng = hooked(env, mount=False)  # the fake's own deliveries go nowhere: this test sends the event
+    a = env.hs_create(email="ada@work.example", firstname="Ada", lastname="Lovelace")
+    b = env.hs_create(email="ada@home.example", firstname="Ada", lastname="Lovelace")
+    assert eng.run_cycle().created_in_salesforce == 2
+    env.advance(60)
+    new = str(env.hs("POST", "/crm/v3/objects/contacts/merge", {"primaryObjectId": a, "objectIdToMerge": b})["id"])
+    assert new not in (a, b)
+    now_ms = int(env.sb.clock.now().timestamp() * 1000)
+    event = {
+        "eventId": 77, "subscriptionId": 1, "portalId": 1, "appId": APP_ID, "occurredAt": now_ms,
+        "subscriptionType": "contact.merge", "attemptNumber": 0, "objectId": int(a), "changeSource": "CRM_UI",
+        "primaryObjectId": int(a), "mergedObjectIds": [int(b)], "newObjectId": int(new), "numberOfPropertiesMoved": 2,
+    }
+    rec = eng.webhook_receiver()
+    rec.cfg.signature = "any"
+    body = json.dumps([event]).encode()
+    sig = hashlib.sha256(f"{SECRET}{body.decode()}".encode()).hexdigest()
+    assert rec.handle("POST", HOOK_URL, "/hubspot/webhooks", {"X-HubSpot-Signature": sig}, body)[0] == 200
+    rep = eng.process_queue()
+    assert rep.stopped is None, rep
+    link = eng.why(new)["link"]
+    assert link is not None and link["hubspot_id"] == new, link
+    (lead,) = env.sf_query("SELECT Id FROM Lead WHERE Email = 'ada@work.example'")
+    assert link["salesforce_id"] == lead["Id"]  # the primary's lead, now the new contact's

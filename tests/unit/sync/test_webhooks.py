@@ -123,6 +123,7 @@ def test_plan_one_item_per_record_creation_kept_and_other_objects_ignored() -> N
             ev("company.creation", 9, 13),
             ev("contact.associationChange", 2, 14),
             ev("contact.merge", 3, 15, primaryObjectId=3, mergedObjectIds=[4, 5]),
+            ev("contact.merge", 6, 16, primaryObjectId=6, mergedObjectIds=[7], newObjectId=8),
         ]
     )
     assert p.items == {
@@ -131,6 +132,9 @@ def test_plan_one_item_per_record_creation_kept_and_other_objects_ignored() -> N
         "3": ("TRG-2 HubSpot change (webhook: merged)", 15),
         "4": ("TRG-2 HubSpot change (webhook: merged)", 15),
         "5": ("TRG-2 HubSpot change (webhook: merged)", 15),
+        "6": ("TRG-2 HubSpot change (webhook: merged)", 16),
+        "7": ("TRG-2 HubSpot change (webhook: merged)", 16),
+        "8": ("TRG-2 HubSpot change (webhook: merged)", 16),  # the record the merge created
     }
     assert p.ignored == 2
 
