@@ -165,7 +165,7 @@ def _recover_interrupted_creates(engine: Any, pairs: list[Pair], wanted: dict[st
     if not ids:
         return
     with engine.store.session() as s:
-        intents = {i.source_id: i.at for i in in_rows(s, Intent, Intent.source_id, ids, Intent.system == "salesforce")}
+        intents = {i.source_id: i.at for i in in_rows(s, Intent, Intent.source_id, ids, Intent.system == "salesforce", Intent.object_type == engine.object_type.hs_object)}
     names = {p.hs_id: (p.hs or {}).get("properties", {}).get("name") for p in pairs if p.hs_id in intents}
     names = {k: v for k, v in names.items() if v}
     if not names:
@@ -196,7 +196,7 @@ def _accounts_of_interrupted_creates(engine: Any, accounts: list[dict[str, Any]]
     if not accounts:
         return {}
     with engine.store.session() as s:
-        rows = s.scalars(select(Intent).where(Intent.system == "salesforce", Intent.email.is_(None))).all()
+        rows = s.scalars(select(Intent).where(Intent.system == "salesforce", Intent.object_type == engine.object_type.hs_object)).all()
         intents = {i.source_id: i.at for i in rows}
         linked = {lk.hs_id for lk in links_by_hs_id(s, engine.object_type.hs_object, sorted(intents))}
     waiting = sorted(set(intents) - linked)

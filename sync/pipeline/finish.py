@@ -139,7 +139,8 @@ class FinishStage(EngineContext):
         # an intent outlives a create whose answer was lost: the object type's matching reads it
         hs_sources = [p.hs_id for p in pairs if p.hs_id and not p.detail.get("create_unknown")]
         for part in chunks(hs_sources, 500):
-            s.execute(delete(Intent).where(Intent.source_id.in_(part)).execution_options(**nosync))
+            mine = Intent.object_type == self.object_type.hs_object
+            s.execute(delete(Intent).where(mine, Intent.source_id.in_(part)).execution_options(**nosync))
             if self.settings.hubspot.webhooks is not None:
                 # last-synced values are committed with this transaction: from now on the
                 # receiver tells our echoes by them (a noted value would also hide a user's

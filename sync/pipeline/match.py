@@ -147,7 +147,7 @@ class MatchStage(KeylessMatch):
             s.execute(
                 insert(Intent.__table__),  # Core executemany: no per-row ORM bookkeeping
                 [
-                    {"system": "salesforce", "source_id": str(p.hs["id"]), "email": self.object_type.hs_key(p.hs), "at": now}  # type: ignore[index, arg-type]
+                    {"system": "salesforce", "source_id": str(p.hs["id"]), "email": self.object_type.hs_key(p.hs), "at": now, "object_type": self.object_type.hs_object}  # type: ignore[index, arg-type]
                     for p in group
                 ],
             )

@@ -121,6 +121,10 @@ class Intent(Base):
     source_id: Mapped[str] = mapped_column(String(40), index=True)
     email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     at: Mapped[float] = mapped_column(Float)
+    # The HubSpot object of the record ("contacts", "companies", "deals"): source ids are unique
+    # per object only, and a pair's recovery must not read another pair's intents. Added after
+    # the table existed: StateStore adds the column to older databases (rows there are contacts').
+    object_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class Decision(Base):

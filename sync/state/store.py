@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import create_engine, delete, event, func, insert, select, update
+from sqlalchemy import create_engine, delete, event, func, insert, inspect, select, text, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -99,6 +99,25 @@ def _open(url: str, kwargs: dict[str, Any]) -> Engine:
         raise StateUnavailable(f"{_shown(url)}: {exc}; {URL_HINT}") from None
 
 
+# Columns added to a table after it first shipped, with the value older rows get: a state
+# database made by an earlier version keeps working (create_all never alters an existing table).
+ADDED_COLUMNS: dict[tuple[str, str], str] = {("sync_intents", "object_type"): "contacts"}
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    tables = set(inspect(engine).get_table_names())
+    for (table, column), old_rows in ADDED_COLUMNS.items():
+        if table not in tables:
+            continue
+        if column in {c["name"] for c in inspect(engine).get_columns(table)}:
+            continue
+        col = Base.metadata.tables[table].c[column]
+        kind = col.type.compile(dialect=engine.dialect)
+        with engine.begin() as conn:
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+            conn.execute(text(f"UPDATE {table} SET {column} = :v"), {"v": old_rows})
+
+
 class StateStore:
     def __init__(self, url: str | None = None) -> None:
         self.url = normalise_url(url)
@@ -112,6 +131,7 @@ class StateStore:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
             Base.metadata.create_all(self.engine)
+            _add_missing_columns(self.engine)
         except SQLAlchemyError as exc:
             self.engine.dispose()
             raise StateUnavailable(f"{_shown(self.url)}: {_reason(exc)}") from None
