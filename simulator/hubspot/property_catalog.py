@@ -60,6 +60,8 @@ TICKET_PRIORITIES: list[Option] = [
     ("HIGH", "High"),
     ("URGENT", "Urgent"),
 ]
+# Deals' own priority property (default since 2022) uses lower-case values, unlike tickets'.
+DEAL_PRIORITIES: list[Option] = [("low", "Low"), ("medium", "Medium"), ("high", "High")]
 TICKET_STAGES: list[Option] = [
     ("1", "New"),
     ("2", "Waiting on contact"),
@@ -130,6 +132,7 @@ GROUPS: dict[str, list[tuple[str, str]]] = {
     ],
     "companies": [
         ("companyinformation", "Company information"),
+        ("socialmediainformation", "Social media information"),
         ("salesforceinformation", "Salesforce information"),
     ],
     "deals": [("dealinformation", "Deal information"), ("salesforceinformation", "Salesforce information")],
@@ -276,6 +279,11 @@ PROPERTIES: dict[str, list[Spec]] = {
         ("numberofemployees", "Number of Employees", "number", "number", "companyinformation", {}),
         ("annualrevenue", "Annual Revenue", "number", "number", "companyinformation", {}),
         ("description", "Description", "string", "textarea", "companyinformation", {}),
+        ("address2", "Street Address 2", "string", "text", "companyinformation", {}),
+        # HubSpot stores the founding year as text, not a number.
+        ("founded_year", "Year Founded", "string", "text", "companyinformation", {}),
+        ("is_public", "Is Public", "bool", "booleancheckbox", "companyinformation", BOOLEAN_OPTIONS),
+        ("linkedin_company_page", "LinkedIn Company Page", "string", "text", "socialmediainformation", {}),
         ("hubspot_owner_id", "Company owner", "enumeration", "select", "companyinformation", OWNER),
         ("hs_object_source", "Record source", "string", "text", "companyinformation", RO),
         *_salesforce_sync(_sf_text("salesforceaccountid", "Salesforce Account ID")),
@@ -304,6 +312,8 @@ PROPERTIES: dict[str, list[Spec]] = {
         ),
         ("closed_lost_reason", "Closed Lost Reason", "string", "textarea", "dealinformation", {}),
         ("closed_won_reason", "Closed Won Reason", "string", "textarea", "dealinformation", {}),
+        ("hs_priority", "Priority", "enumeration", "select", "dealinformation", {"options": DEAL_PRIORITIES}),
+        ("hs_next_step", "Next step", "string", "textarea", "dealinformation", {}),
         # The Salesforce integration's opportunity id property is `hs_`-prefixed on deals.
         *_salesforce_sync(_sf_text("hs_salesforceopportunityid", "Salesforce Opportunity ID")),
     ],

@@ -33,7 +33,9 @@ class ImportStage(EngineContext):
             e = self.object_type.sf_key(r)
             if e and e not in first:
                 first[e] = {k: v for k, v in r.items() if k != "attributes"}
-        self.progress(f"import {sobject}: {total} records with email, {len(first)} distinct emails")
+        # Name the descriptor's key: accounts are keyed by their Id, not an email.
+        key = self.object_type.sf_key_field
+        self.progress(f"import {sobject}: {total} records with {key}, {len(first)} distinct")
         recs = list(first.values())
         if self.object_type.key_is_sf_id:
             # No key-only records to create (accounts): every record is queued for a full sync,

@@ -56,12 +56,14 @@ def test_company_properties_have_their_real_types(hs: Client) -> None:
         "name": "string", "domain": "string", "industry": "enumeration", "phone": "string", "city": "string",
         "state": "string", "country": "string", "numberofemployees": "number", "annualrevenue": "number",
         "lifecyclestage": "enumeration", "hubspot_owner_id": "enumeration", "salesforceaccountid": "string",
+        "address2": "string", "founded_year": "string", "is_public": "bool", "linkedin_company_page": "string",
     }.items():
         assert types[name] == wanted, name
     deals = {p.name: (p.type, p.modification_metadata.read_only_value) for p in hs.crm.properties.core_api.get_all("deals").results}
     assert deals["amount"] == ("number", False) and deals["closedate"] == ("datetime", False)
     assert deals["dealstage"][0] == deals["pipeline"][0] == deals["dealtype"][0] == "enumeration"
     assert deals["hs_salesforceopportunityid"] == ("string", False)
+    assert deals["hs_priority"] == ("enumeration", False) and deals["hs_next_step"] == ("string", False)
     assert deals["hs_deal_stage_probability"] == ("number", True) and deals["hs_is_closed_won"] == ("bool", True)
     with pytest.raises(CompanyApiException) as exc:
         company(hs, name="Bad", numberofemployees="many")

@@ -134,3 +134,25 @@ def test_one_unknown_error_on_a_create_is_retried_not_a_suspension(env: Env) -> 
     assert eng.status()["suspension"] is None
     env.advance(1300)
     assert eng.run_cycle().created_in_salesforce == 1
+
+
+@pytest.mark.catalog("IMP-5")
+def test_an_account_import_names_its_key_not_email(env: Env) -> None:
+    """An account has no email: the import's progress line names the key it counted (its Id), as
+    the contact import's names Email (the review of issue 12 found "records with email")."""
+    lines: list[str] = []
+    eng = SyncEngine(
+        env.settings(_top={"companies": {"enabled": True}}),
+        state_url=env.state_url,
+        sleep=env.advance,
+        now=env.sb.clock.now,
+        progress=lines.append,
+    )
+    env.engines.append(eng)
+    assert eng.run_cycle().stopped is None  # install (TRG-15)
+    env.sf_create("Account", Name="Imported Acme")
+    env.sf_create("Lead", Email="lead@example.com", LastName="Lead", Company="Acme")
+    eng.import_salesforce("Account")
+    eng.import_salesforce("Lead")
+    assert "import Account: 1 records with Id, 1 distinct" in lines
+    assert "import Lead: 1 records with Email, 1 distinct" in lines

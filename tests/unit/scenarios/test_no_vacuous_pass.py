@@ -46,7 +46,7 @@ class DoNothingEngine:
         return CycleReport()
 
     validate = run_cycle = process_queue = resync_record = resync_list = _nothing
-    import_salesforce = resync_errors = clear_suspension = _nothing
+    import_salesforce = resync_errors = resync_all = clear_suspension = _nothing
 
     def webhook_properties(self) -> list[str]:
         return []
