@@ -173,6 +173,11 @@ class EngineAdapter:
         engine = self._build(new)
         self.close()
         self.engine, self.settings_dict = engine, new
+        # Switching an object's sync on is an action in the integration: it bookmarks then, not at
+        # the next cycle, so records created in between are new records (CMP-1, DEAL-3).
+        bookmark = getattr(engine, "bookmark_switched_on", None)
+        if callable(bookmark):
+            bookmark()
 
     def close(self) -> None:
         close = getattr(self.engine, "close", None)

@@ -131,7 +131,8 @@ def _records_check(
     label: str,
     expected_values: dict[str, Any],
 ) -> list[Mismatch]:
-    exists = args.get("exists", True)
+    # `count: 0` asks for none: without `exists: false` it must not fall through to "exists"
+    exists = args.get("exists", args.get("count", 1) != 0)
     if "count" in args and len(found) != args["count"]:
         return [
             Mismatch(

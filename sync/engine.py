@@ -217,6 +217,24 @@ class SyncEngine(
         with engine_lock(self.store.url):
             yield
 
+    def bookmark_switched_on(self) -> CycleReport:
+        """An object's sync just switched on in an installed integration (CMP-1, DEAL-3): bookmark
+        what exists now, so records created from this moment on sync at the next cycle and the
+        older ones only on import or edit (CMP-2). Nothing is synced; no call at all when no pair
+        is waiting (or the integration is not installed yet: its first cycle bookmarks everything).
+
+        Implements: CMP-1, DEAL-3"""
+        if self._start("bookmark"):
+            return self._report
+        with self.store.session() as s:
+            if not self.store.get_flag(s, self.object_types[0].flag("installed")):
+                return self._report
+            waiting = [o for o in self.enabled_objects() if not self.store.get_flag(s, o.flag("installed"))]
+        for pair in waiting:
+            with self.active(pair):
+                self._guard(self._install_if_needed)
+        return self._report
+
     def close(self) -> None:
         """Release database connections (the engine's and its webhook receiver's)."""
         if self._receiver is not None:
