@@ -76,7 +76,8 @@ def run(accounts: int, opportunities: int) -> int:
         with_roles = _deals_with_contacts(fakes, opportunities)
     per_record = calls / records if records else 0.0
     print(f"== sync_engine --deals: {accounts:,} accounts, {len(contacts):,} contacts, {opportunities:,} opportunities (1 contact role each)")
-    print(f"   seeded in {seeded:.1f} s; initial sync cycle {wall:.1f} s wall")
+    print("   in-process fakes, virtual clock, rate limits and pacing off: the figure is API calls per record")
+    print(f"   seeded in {seeded:.1f} s; initial sync cycle {wall:.1f} s wall (not a target)")
     print(f"   created in HubSpot: {report.created_in_hubspot:,}; errors: {report.errors}")
     print(f"   API calls: {calls:,} ({', '.join(f'{k} {v:,}' for k, v in sorted(report.api_calls.items()))})")
     print(f"   deals with their contact associated (sample of 200): {with_roles}/200")
