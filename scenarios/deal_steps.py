@@ -300,3 +300,14 @@ def _sf_opportunity(world: World, args: dict[str, Any], e: Step) -> list[Mismatc
         else:
             world.name(Handle(args["as"], "salesforce", "Opportunity", found[0][0]))
     return out
+
+
+@expectation("hubspot.pipeline")
+def _hs_pipeline(world: World, args: dict[str, Any], e: Step) -> list[Mismatch]:
+    """A deal pipeline by `label`: it exists (`exists: false`: no pipeline has that label)."""
+    label = label_text(world, args["label"])
+    count = sum(1 for p in _pipelines(world) if p.get("label") == label)
+    want = 1 if args.get("exists", True) else 0
+    if count != want:
+        return [Mismatch(e, "deal pipeline", record=f"hubspot pipeline {label!r}", expected=f"{want} pipeline(s)", actual=f"{count}")]
+    return []

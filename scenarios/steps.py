@@ -276,6 +276,12 @@ def _sf_field_permission(world: World, args: dict[str, Any]) -> None:
     )
 
 
+@step("salesforce.user_permissions")
+def _sf_user_permissions(world: World, args: dict[str, Any]) -> None:
+    """The integration user's system permissions: {PermissionsModifyAllData: false, ...}."""
+    world.fakes.control("POST", "/salesforce/user-permissions", json=dict(args))
+
+
 @step("salesforce.custom_field")
 def _sf_custom_field(world: World, args: dict[str, Any]) -> None:
     body: dict[str, Any] = {
@@ -331,7 +337,18 @@ def _hs_control(world: World, args: dict[str, Any]) -> None:
 
 @step("settings.set")
 def _settings_set(world: World, args: dict[str, Any]) -> None:
-    _change_settings(world, args)
+    """`refused: true` (with `message_contains`): the engine must refuse the change (DEAL-1); the
+    previous settings stay in force."""
+    changes = {k: v for k, v in args.items() if k not in ("refused", "message_contains")}
+    if not args.get("refused"):
+        _change_settings(world, changes)
+        return
+    try:
+        world.engine.update_settings(changes)
+    except Exception as exc:  # refused, as expected
+        _refusal_says(args, exc)
+        return
+    raise StepError(f"expected the engine to refuse settings {changes}, but it accepted them")
 
 
 @step("settings.inclusion_list")

@@ -224,3 +224,29 @@ def opportunity_account(company_sync: bool, deal_account: str | None, synced_wit
     if deal_account:
         return True, deal_account
     return synced_without_company, None
+
+
+# --- DEAL-1: prerequisites of deal sync -------------------------------------------------------------
+
+DEAL_PERMISSIONS = ("PermissionsModifyAllData", "PermissionsModifyMetadata")
+
+
+def deal_prerequisites(permissions: dict[str, object], company_sync: bool, accounts_imported: bool) -> tuple[str | None, list[str]]:
+    """(refusal, warnings) for turning deal sync on.
+
+    Implements: DEAL-1
+    The integration user needs Modify All Data or Modify Metadata Through Metadata API Functions:
+    without either, deal sync is refused. Company sync off is allowed (DEAL-2: the deals get no
+    company association) and a missing account import only leaves associations incomplete, so
+    those two are warnings, not refusals."""
+    if not any(permissions.get(p) is True for p in DEAL_PERMISSIONS):
+        return (
+            "deals.enabled: DEAL-1: the Salesforce integration user has neither Modify All Data "
+            "(PermissionsModifyAllData) nor Modify Metadata Through Metadata API Functions "
+            "(PermissionsModifyMetadata); deal sync needs one of them"
+        ), []
+    if not company_sync:
+        return None, ["DEAL-1/DEAL-2: company sync is off: synced deals get no company association"]
+    if not accounts_imported:
+        return None, ["DEAL-1: no Salesforce account import has finished: deals of accounts not yet synced get no company association"]
+    return None, []

@@ -340,6 +340,7 @@ class SyncEngine(
         with self.active(pair):
             self._guard(lambda: self._import(sobject))
             self._guard(self._drain_queue)
+            self._guard(lambda: self._mark_imported(sobject))  # DEAL-1 asks for a finished account import
         return self._report
 
     def resync_errors(self, category: str | None = None) -> CycleReport:

@@ -23,6 +23,7 @@ class CycleReport:
     errors: int = 0
     api_calls: dict[str, int] = field(default_factory=lambda: {"hubspot": 0, "salesforce": 0})
     stopped: str | None = None  # why the cycle stopped early (suspension, daily limit, allocation...)
+    warnings: list[str] = field(default_factory=list)  # one line each: allowed but worth fixing (DEAL-1)
     kind: str = "cycle"  # "cycle" (poll tick: capture + queue) or "drain" (queue only: webhook changes)
 
     @property

@@ -37,7 +37,7 @@ IN_SCOPE: tuple[str, ...] = (
     *(f"CMP-{i}" for i in range(1, 9)),
     "INC-11", "IMP-5", "IMP-6", "RULE-10", "OWN-5", "OWN-6", "DEL-4",
     # deals <-> opportunities (sync/objects/deals.py)
-    *(f"DEAL-{i}" for i in range(2, 10)),
+    *(f"DEAL-{i}" for i in range(1, 10)),
     "RULE-13", "ALC-1", "ALC-2", "ALC-3", "TRG-13",
 )
 
@@ -62,7 +62,6 @@ ID_REASONS: dict[str, str] = {
     "RULE-8": "HubSpot 'user' property types are not offered by the HubSpot fake's property catalog",
     "RULE-15": "Salesforce campaigns are not modelled",
     "RULE-17": "custom-object sync is not modelled",
-    "DEAL-1": "prerequisites of turning deal sync on (integration user permissions, company sync and an account import first): setup, not sync behaviour",
     "OWN-1": "building HubSpot's owner list from Salesforce user types is not modelled",
 }
 

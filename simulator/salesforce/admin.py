@@ -110,6 +110,18 @@ def field_permission(sandbox: Sandbox) -> Response:
     return json_response({"object": data.get("object"), "field": fd.name, "editable": editable})
 
 
+def user_permissions(sandbox: Sandbox) -> Response:
+    """`{"PermissionsModifyAllData": false, ...}`: the integration user's system permissions, as
+    the UserPermissionAccess row shows them (DEAL-1)."""
+    data = _obj(body_json())
+    if not data or not all(isinstance(v, bool) for v in data.values()):
+        raise ControlError(400, "user-permissions takes {PermissionName: true|false, ...}")
+    try:
+        return json_response(_backend(sandbox).set_user_permissions(data))
+    except ValueError as exc:
+        raise ControlError(400, str(exc)) from exc
+
+
 def convert_lead(sandbox: Sandbox) -> Response:
     data = _obj(body_json())
     lead_id = data.get("leadId")
@@ -215,6 +227,7 @@ ADMIN_ROUTES: list[Route] = [
     Route("/duplicate-rules", ("GET",), list_duplicate_rules),
     Route("/duplicate-rules", ("DELETE",), clear_duplicate_rules),
     Route("/field-permissions", ("POST",), field_permission),
+    Route("/user-permissions", ("POST",), user_permissions),
     Route("/convert-lead", ("POST",), convert_lead),
     Route("/merge", ("POST",), merge),
     Route("/sessions/expire", ("POST",), expire_sessions),

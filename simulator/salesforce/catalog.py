@@ -501,6 +501,14 @@ def _objects() -> list[ObjectDef]:
         text("Description", 255),
         *audit(),
     ]
+    # The running user's effective permissions (one row per session's user; API 41.0+). Only the two
+    # the integration's deal sync checks are modelled (DEAL-1); real orgs list hundreds.
+    user_permission_access = [
+        id_field(),
+        ro(datetime_("LastCacheUpdate", "Last Cache Update")),
+        ro(boolean("PermissionsModifyAllData", "Modify All Data")),
+        ro(boolean("PermissionsModifyMetadata", "Modify Metadata Through Metadata API Functions")),
+    ]
     return [
         ObjectDef("Lead", "Lead", "Leads", "00Q", _fields(lead)),
         ObjectDef("Contact", "Contact", "Contacts", "003", _fields(contact)),
@@ -526,6 +534,17 @@ def _objects() -> list[ObjectDef]:
             "Record Types",
             "012",
             _fields(record_type),
+            createable=False,
+            updateable=False,
+            deletable=False,
+            searchable=False,
+        ),
+        ObjectDef(
+            "UserPermissionAccess",
+            "User Permission Access",
+            "User Permission Access",
+            "0Kc",  # not confirmed against a real org's global describe; its one row's Id is fixed
+            _fields(user_permission_access),
             createable=False,
             updateable=False,
             deletable=False,

@@ -120,6 +120,7 @@ class SalesforceBackend(OrgMixin, LifecycleMixin, SnapshotMixin):
         self.refresh_tokens[DEFAULT_REFRESH_TOKEN] = self.integration_user_id
         self.record_types = record_types.RecordTypes()
         record_types.seed_stages(self)
+        self.seed_user_permissions()
         self.source = StoreRecordSource(self)
 
     # --- basics --------------------------------------------------------------------------------------

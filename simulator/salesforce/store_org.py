@@ -16,6 +16,8 @@ from simulator.salesforce.store_base import (
     index_key,
 )
 
+USER_PERMISSION_ACCESS_ID = "000000000000000AAA"
+
 
 class OrgMixin:
     # --- rules configured through the control API ----------------------------------------------------
@@ -76,6 +78,35 @@ class OrgMixin:
         else:
             self.readonly_fields.add(key)
         return fd
+
+    # --- the running user's system permissions (UserPermissionAccess) ----------------------------------
+    def seed_user_permissions(self) -> None:
+        """The one UserPermissionAccess row: the integration user is a System Administrator by
+        default, so both permissions deal sync checks (DEAL-1) are on. Its Id is fixed, as in real
+        orgs (the row is computed, not stored), so seeding it draws nothing from the sandbox RNG."""
+        o = self.object("UserPermissionAccess")
+        rec = o.template()
+        rec.update(
+            Id=USER_PERMISSION_ACCESS_ID,
+            LastCacheUpdate=self.now(),
+            PermissionsModifyAllData=True,
+            PermissionsModifyMetadata=True,
+        )
+        self._put(o, USER_PERMISSION_ACCESS_ID, rec)
+
+    def set_user_permissions(self, perms: dict[str, bool]) -> dict[str, bool]:
+        """Turn system permissions of the integration user on or off (names as UserPermissionAccess
+        fields); an unknown name is a ValueError naming it."""
+        o = self.object("UserPermissionAccess")
+        rec = dict(self.records[o.name][USER_PERMISSION_ACCESS_ID])
+        for name, on in perms.items():
+            fd = self.schema.resolve_field(o, name)
+            if fd is None or not fd.name.startswith("Permissions"):
+                raise ValueError(f"unknown permission {name} (not a UserPermissionAccess field)")
+            rec[fd.name] = on
+        rec["LastCacheUpdate"] = self.now()
+        self._put(o, USER_PERMISSION_ACCESS_ID, rec)
+        return {k: v for k, v in rec.items() if k.startswith("Permissions")}
 
     def field_editable(self, o: ObjectDef, fd: FieldDef) -> bool:
         return (o.name, fd.name) not in self.readonly_fields

@@ -97,3 +97,5 @@ class SnapshotMixin:
         self._tx = []
         if not self.records["OpportunityStage"]:  # a snapshot taken before the stages were rows
             record_types.seed_stages(self)  # type: ignore[arg-type]
+        if not self.records["UserPermissionAccess"]:  # a snapshot taken before the row existed
+            self.seed_user_permissions()  # type: ignore[attr-defined]

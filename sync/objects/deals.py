@@ -16,6 +16,7 @@ from sync.clients.salesforce import parse_sf_datetime, soql_datetime
 from sync.deal_rules import (
     contact_role_diff,
     deal_company,
+    deal_prerequisites,
     lifecycle_target,
     lifecycle_updates,
     opportunity_account,
@@ -25,7 +26,7 @@ from sync.objects import deal_io
 from sync.objects.base import ObjectType
 from sync.pipeline.queries import in_rows
 from sync.schema import ObjectNames
-from sync.settings import ObjectSettings, Settings
+from sync.settings import ObjectSettings, Settings, SettingsError
 from sync.state.models import Link
 
 if TYPE_CHECKING:
@@ -55,6 +56,27 @@ def book(engine: Any) -> deal_io.PipelineBook:
         made = deal_io.create_missing(engine.hubspot, b)
         _learn_stages(engine, made)
     return b  # type: ignore[no-any-return]
+
+
+PERMISSIONS_SOQL = "SELECT PermissionsModifyAllData, PermissionsModifyMetadata FROM UserPermissionAccess"
+
+
+def validate(engine: Any) -> deal_io.PipelineBook:
+    """Once every section is known good: the prerequisites of deal sync (the integration user's
+    permissions, one query; company sync and an account import), then the pipelines. A refusal
+    raises SettingsError before anything is written; the rest are one-line report warnings.
+
+    Implements: DEAL-1"""
+    rows = list(engine.salesforce.query(PERMISSIONS_SOQL))
+    with engine.store.session() as s:
+        imported = engine.store.get_flag(s, "imported:Account") is not None
+    refusal, warnings = deal_prerequisites(rows[0] if rows else {}, engine.settings.companies.enabled, imported)
+    if refusal:
+        raise SettingsError(refusal)
+    for w in warnings:
+        if w not in engine._report.warnings:
+            engine._report.warnings.append(w)
+    return book(engine)
 
 
 def prepare(engine: Any) -> deal_io.PipelineBook:
@@ -364,7 +386,7 @@ DEALS = ObjectType(
         hs_extra_properties=("pipeline",),
     ),
     before_schema=prepare,
-    after_validate=book,  # the "Salesforce - ..." pipelines exist once deal sync is on
+    after_validate=validate,  # DEAL-1's checks; then the "Salesforce - ..." pipelines exist
     gate_hook=gate,
     shape_hubspot=shape_hubspot,
     shape_salesforce=shape_salesforce,

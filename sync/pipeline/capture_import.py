@@ -49,6 +49,11 @@ class ImportStage(EngineContext):
             self._import_chunk(sobject, part, schema, list_id)
             self.progress(f"import {sobject}: {min((n + 1) * 1000, len(recs))}/{len(recs)}")
 
+    def _mark_imported(self, sobject: str) -> None:
+        """Remember that an import of `sobject` finished on this state database (DEAL-1)."""
+        with self.store.session() as s:
+            self.store.set_flag(s, f"imported:{sobject}", {"at": self._ts()})
+
     def _import_keyless(self, sobject: str, schema: Schema) -> None:
         """A pair without a dedupe key (opportunities): every record not linked yet is queued and
         the drain that follows creates it with all its mapped values (IMP-1's email-only first

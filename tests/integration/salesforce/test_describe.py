@@ -19,6 +19,7 @@ OBJECTS = {
     "User": "005",
     "RecordType": "012",
     "OpportunityStage": "01J",
+    "UserPermissionAccess": "0Kc",  # the running user's permissions (DEAL-1)
 }
 
 

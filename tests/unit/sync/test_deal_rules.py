@@ -173,3 +173,22 @@ def test_pipelines_resolve_by_record_type_or_pipeline_and_unknown_is_named() -> 
     assert resolve_pipelines(parse_deal_settings({}), rts, pls) is None
     with pytest.raises(SettingsError, match=r"^deals\.pipelines\[1\]: no Opportunity record type or Salesforce pipeline named 'Retail'"):
         resolve_pipelines(parse_deal_settings({"pipelines": [RT1, "Retail"]}), rts, pls)
+
+
+# --- DEAL-1: prerequisites --------------------------------------------------------------------------
+
+
+@pytest.mark.catalog("DEAL-1")
+def test_deal_prerequisites() -> None:
+    from sync.deal_rules import deal_prerequisites
+
+    both = {"PermissionsModifyAllData": True, "PermissionsModifyMetadata": True}
+    assert deal_prerequisites(both, True, True) == (None, [])
+    assert deal_prerequisites({"PermissionsModifyMetadata": True}, True, True) == (None, [])
+    refusal, warnings = deal_prerequisites({"PermissionsModifyAllData": False}, True, True)
+    assert refusal is not None and "Modify All Data" in refusal and "PermissionsModifyMetadata" in refusal and "DEAL-1" in refusal
+    assert warnings == []
+    off = deal_prerequisites(both, False, True)
+    assert off[0] is None and len(off[1]) == 1 and "DEAL-2" in off[1][0]
+    no_import = deal_prerequisites(both, True, False)
+    assert no_import[0] is None and len(no_import[1]) == 1 and "account import" in no_import[1][0]
