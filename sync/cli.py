@@ -148,6 +148,8 @@ def _print_report(rep: Any) -> int:
         print(f"hubforce sync: {rep.stopped}", file=sys.stderr)  # bad input: the message, not a report
         return 2
     print(json.dumps(rep.to_dict(), indent=2, sort_keys=True))
+    for warning in getattr(rep, "warnings", []):  # allowed, but a person should see it (DEAL-1)
+        print(f"hubforce sync: warning: {warning}", file=sys.stderr)
     if not rep.stopped or rep.stopped.startswith(("SET-5", "HubSpot daily", "stopped on request")):
         return 0
     if rep.stopped.startswith("settings error"):
