@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -294,46 +295,25 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
-@_guarded
-def _resync_list(args: argparse.Namespace) -> int:
-    eng = _engine(args)
-    with engine_lock(eng.store.url):
-        return _print_report(eng.resync_list(args.list))
+def _locked_operation(call: Callable[[Any, argparse.Namespace], Any]) -> Callable[[argparse.Namespace], int]:
+    """A command that runs one engine operation under the state database's engine lock and prints
+    its report (the lock first: a second engine must not even validate)."""
+
+    @_guarded
+    def command(args: argparse.Namespace) -> int:
+        eng = _engine(args)
+        with engine_lock(eng.store.url):
+            return _print_report(call(eng, args))
+
+    return command
 
 
-@_guarded
-def _resync(args: argparse.Namespace) -> int:
-    eng = _engine(args)
-    with engine_lock(eng.store.url):
-        return _print_report(eng.resync_record(args.record))
-
-
-@_guarded
-def _resync_company(args: argparse.Namespace) -> int:
-    eng = _engine(args)
-    with engine_lock(eng.store.url):
-        return _print_report(eng.resync_record(args.record, "companies"))
-
-
-@_guarded
-def _resync_all(args: argparse.Namespace) -> int:
-    eng = _engine(args)
-    with engine_lock(eng.store.url):
-        return _print_report(eng.resync_all(args.object))
-
-
-@_guarded
-def _resync_errors(args: argparse.Namespace) -> int:
-    eng = _engine(args)
-    with engine_lock(eng.store.url):
-        return _print_report(eng.resync_errors(args.category))
-
-
-@_guarded
-def _import(args: argparse.Namespace) -> int:
-    eng = _engine(args)
-    with engine_lock(eng.store.url):
-        return _print_report(eng.import_salesforce(args.object))
+_resync_list = _locked_operation(lambda eng, a: eng.resync_list(a.list))
+_resync = _locked_operation(lambda eng, a: eng.resync_record(a.record))
+_resync_company = _locked_operation(lambda eng, a: eng.resync_record(a.record, "companies"))
+_resync_all = _locked_operation(lambda eng, a: eng.resync_all(a.object))
+_resync_errors = _locked_operation(lambda eng, a: eng.resync_errors(a.category))
+_import = _locked_operation(lambda eng, a: eng.import_salesforce(a.object))
 
 
 @_guarded
